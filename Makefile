@@ -1,0 +1,64 @@
+# specocr: two commands on a fresh Debian machine with Python 3.11.
+#   make repro                          set up, then `dvc repro` of the embedded default (params.yaml)
+#   make repro PARAMS=params/smoke.yaml the same pipeline on another params file (copied onto params.yaml)
+#   make test                           set up, then the test suite (what CI runs)
+
+PARAMS ?= params.yaml
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# The CPU build of PyTorch. On machines whose pip index serves CUDA builds by default, point pip at
+# PyTorch's CPU wheel index, e.g. make repro TORCH_PIP_ARGS="--index-url <the CPU index URL>".
+TORCH_PIP_ARGS ?=
+# Debian packages: Tesseract with Portuguese (baselines, legibility test) and the document fonts.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-por fonts-dejavu-core fonts-liberation fonts-dkg-handwriting \
+	fonts-breip fonts-dancingscript
+
+.PHONY: repro test setup system-deps clean-venv
+
+repro: setup
+ifneq ($(PARAMS),params.yaml)
+	$(BIN)/specocr check-params $(PARAMS)
+	cp $(PARAMS) params.yaml
+	@echo "params.yaml now holds $(PARAMS); 'git checkout params.yaml && make repro' returns to the default."
+endif
+	PATH="$(BIN):$$PATH" dvc repro
+
+test: setup
+	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest
+
+setup: system-deps $(VENV)/.installed
+
+system-deps:
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+	  echo "error: missing system packages:$$missing (this needs Debian/Ubuntu's apt-get; install their equivalents)" >&2; exit 1; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+	  echo "Installing system packages with sudo:$$missing"; \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "error: missing system packages:$$missing" >&2; \
+	  echo "       run as root:  sudo apt-get install -y$$missing   then run make again" >&2; exit 1; \
+	fi
+
+# Re-installs when pyproject.toml changes. torch goes first so that pip keeps the CPU build.
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: no python3.11 or python3 on PATH" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+	  { echo "error: $(PYTHON) is not Python 3.11 (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0 $(TORCH_PIP_ARGS)
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (specocr)" >/dev/null
+	touch $@
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,202 @@
+"""The synthetic benchmark: train/val/test splits of rendered documents as a Hugging Face DatasetDict.
+
+Every document comes from its own seed (split, index and ``data.seed``), so the result does not depend on
+the number of worker processes, and the same parameters give a byte-identical dataset on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import random
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import datasets
+from faker import Faker
+from tqdm.auto import tqdm
+
+from specocr.data.render import check_fonts, render_document
+from specocr.data.schema import FEATURES, to_assistant, to_plain_text
+from specocr.data.synthetic import PORTUGUESE_LETTERS, assign_categories, document_seed, generate_content
+from specocr.params import DataParams
+
+SPLITS = ("train", "val", "test")
+#: Ids are unique across splits and stable when another split changes size: split offset + index.
+ID_OFFSETS = {"train": 1_000_000, "val": 2_000_000, "test": 3_000_000}
+
+
+@dataclass(frozen=True)
+class DocumentJob:
+    split: str
+    index: int
+    category: str
+    strength: float
+    seed: int
+
+
+def plan_split(data: DataParams, split: str) -> list[DocumentJob]:
+    """Which documents a split holds: exact category shares; test strengths cycle through the test levels,
+    train and val strengths are uniform in [0, train_max] (two decimals)."""
+    n = getattr(data.splits, split)
+    categories = assign_categories(n, data.categories, document_seed(data.seed, f"{split}/categories", 0))
+    jobs = []
+    for index, category in enumerate(categories):
+        seed = document_seed(data.seed, split, index)
+        if split == "test":
+            strength = data.strength.test[index % len(data.strength.test)]
+        else:
+            strength = round(random.Random(seed ^ 0x5EED).uniform(0, data.strength.train_max), 2)
+        jobs.append(DocumentJob(split, index, category, float(strength), seed))
+    return jobs
+
+
+_worker_fake: Faker | None = None
+_worker_data: DataParams | None = None
+
+
+def _init_worker(data: DataParams) -> None:
+    global _worker_fake, _worker_data
+    _worker_fake = Faker("pt_BR")
+    _worker_data = data
+
+
+def make_document(job: DocumentJob, data: DataParams, fake: Faker | None = None) -> dict[str, Any]:
+    """One row of the benchmark, in the DharmaOCR schema plus category, strength and font."""
+    content = generate_content(job.category, job.seed, fake)
+    rendered = render_document(content, data.layout, data.block, data.page, job.strength, job.seed)
+    buffer = io.BytesIO()
+    rendered.image.save(buffer, format="PNG", optimize=False)
+    return {
+        "id": ID_OFFSETS[job.split] + job.index,
+        "image": {"bytes": buffer.getvalue(), "path": None},
+        "assistant": to_assistant(rendered.parts),
+        "assistant_without_json": to_plain_text(rendered.parts),
+        "category": job.category,
+        "strength": job.strength,
+        "font": rendered.font,
+    }
+
+
+def _make_in_worker(job: DocumentJob) -> dict[str, Any]:
+    assert _worker_data is not None
+    return make_document(job, _worker_data, _worker_fake)
+
+
+def _rows(jobs: list[DocumentJob], data: DataParams, description: str) -> Iterator[dict[str, Any]]:
+    bar = tqdm(total=len(jobs), desc=description, unit="doc")
+    if data.workers == 1 or len(jobs) < 8:
+        _init_worker(data)
+        for job in jobs:
+            yield _make_in_worker(job)
+            bar.update()
+    else:
+        # fork would copy Faker and font caches cheaply, but spawn is the portable, predictable choice.
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(data.workers, initializer=_init_worker, initargs=(data,)) as pool:
+            for row in pool.imap(_make_in_worker, jobs, chunksize=8):
+                yield row
+                bar.update()
+    bar.close()
+
+
+def _fingerprint(data: DataParams, split: str) -> str:
+    """A fingerprint from the parameters, so that ``save_to_disk`` writes identical state files."""
+    content = data.model_dump_json(exclude={"workers"})  # the worker count does not change a byte
+    return hashlib.sha256(f"{split}:{content}".encode()).hexdigest()[:16]
+
+
+def build_benchmark(data: DataParams) -> datasets.DatasetDict:
+    """Generate all splits. Fonts are checked first, so a broken install fails before any work."""
+    if data.source != "synthetic":
+        raise ValueError(f"build_benchmark makes synthetic documents; data.source is {data.source!r}")
+    if data.domain != "pt_br":
+        raise ValueError(f"unknown data.domain {data.domain!r}: the available domain is 'pt_br'")
+    check_fonts()
+    splits = {}
+    for split in SPLITS:
+        jobs = plan_split(data, split)
+        rows = list(_rows(jobs, data, f"{split} documents"))
+        table = datasets.Dataset.from_list(rows, features=FEATURES, split=datasets.NamedSplit(split)) if rows else \
+            datasets.Dataset.from_dict({name: [] for name in FEATURES}, features=FEATURES)
+        splits[split] = datasets.Dataset(table.data, info=table.info, split=table.split,
+                                         fingerprint=_fingerprint(data, split))
+    return datasets.DatasetDict(splits)
+
+
+def character_coverage(dataset: datasets.Dataset) -> dict[str, int]:
+    """How often each Portuguese letter occurs in a split's ground truth (0 for absent letters)."""
+    counts = Counter("".join(dataset["assistant_without_json"]))
+    return {letter: counts.get(letter, 0) for letter in PORTUGUESE_LETTERS}
+
+
+def summarize(benchmark: datasets.DatasetDict) -> dict[str, Any]:
+    """Counts, lengths and character coverage per split: the numbers on the dataset card."""
+    summary: dict[str, Any] = {}
+    for split, dataset in benchmark.items():
+        texts = dataset["assistant_without_json"]
+        lengths = sorted(len(t) for t in texts)
+        summary[split] = {
+            "documents": len(dataset),
+            "per_category": dict(sorted(Counter(dataset["category"]).items())),
+            "per_strength": {f"{k:g}": v for k, v in sorted(Counter(round(s, 2) for s in dataset["strength"]).items())}
+            if split == "test" else {},
+            "per_font": dict(sorted(Counter(dataset["font"]).items())),
+            "characters_mean": sum(lengths) / len(lengths) if lengths else 0.0,
+            "characters_max": lengths[-1] if lengths else 0,
+            "portuguese_letters_missing": "".join(k for k, v in character_coverage(dataset).items() if v == 0),
+        }
+    return summary
+
+
+def save_benchmark(benchmark: datasets.DatasetDict, out_dir: str | Path, card: str | None = None) -> None:
+    """``save_to_disk`` into ``out_dir`` (replacing it) and write the dataset card beside the splits."""
+    out_dir = Path(out_dir)
+    benchmark.save_to_disk(str(out_dir))
+    if card is not None:
+        (out_dir / "README.md").write_text(card, encoding="utf-8")
+
+
+def dataset_card(data: DataParams, summary: dict[str, Any]) -> str:
+    """A Hugging Face dataset card (YAML front matter + Markdown) with the numbers of this build."""
+    test = summary.get("test", {})
+    coverage_lines = "\n".join(
+        f"| {split} | {s['documents']} | {s['characters_mean']:.0f} | {s['characters_max']} | "
+        f"{s['portuguese_letters_missing'] or 'none'} |"
+        for split, s in summary.items()
+    )
+    return f"""---
+language: [pt]
+license: mit
+task_categories: [image-to-text]
+pretty_name: specocr synthetic Brazilian-Portuguese OCR benchmark
+configs:
+- config_name: default
+---
+# specocr synthetic benchmark ({data.layout} layout)
+
+Synthetic Brazilian-Portuguese documents in the schema of
+[Dharma-AI/DharmaOCR-Benchmark](https://huggingface.co/datasets/Dharma-AI/DharmaOCR-Benchmark): `id`, `image`,
+`assistant` (strict JSON with keys `header`, `margin`, `footer`, `text`, empty ones omitted),
+`assistant_without_json`, plus `category`, `strength` (degradation 0-2) and `font`.
+Made by `specocr.data.generate` (stage `data` of `dvc repro`) with seed {data.seed}; the same parameters
+give a byte-identical dataset. Content: Faker `pt_BR`, num2words and specocr's own Portuguese templates.
+
+| split | documents | mean characters | max characters | Portuguese letters absent |
+|---|---|---|---|---|
+{coverage_lines}
+
+Test split by category: {json.dumps(test.get('per_category', {}), ensure_ascii=False)};
+by strength: {json.dumps(test.get('per_strength', {}))}.
+
+Parameters:
+
+```json
+{data.model_dump_json(indent=2, exclude={"workers"})}
+```
+"""

@@ -1,0 +1,1 @@
+"""Scoring of OCR outputs: the benchmark's official score, degeneration, and bootstrap statistics."""

@@ -1,0 +1,120 @@
+"""Reading predictions and references from the plain files stages hand over.
+
+Predictions: JSONL, one object per document with ``id``, ``prediction`` and optionally
+``hit_token_limit`` (other keys, such as timings, are ignored here).
+References: a ``datasets`` folder saved with ``save_to_disk`` (a split of a DatasetDict, or a Dataset), a
+parquet file or folder in the DharmaOCR schema, or a JSONL with ``id``, ``assistant`` and optionally
+``category`` and ``strength``. Images are never decoded: only the text columns are read.
+Ids are compared as strings, so an ``int64`` benchmark id matches ``"17"`` in a JSONL.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from specocr.evaluate.metrics import Prediction, Reference
+
+_REFERENCE_COLUMNS = ("id", "assistant")
+_OPTIONAL_COLUMNS = ("category", "strength")
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as error:
+                raise ValueError(f"{path}:{number}: not valid JSON ({error})") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+            rows.append(row)
+    return rows
+
+
+def read_predictions(path: str | Path) -> list[Prediction]:
+    """Predictions from a JSONL file; a row without ``id`` or ``prediction`` is an error naming its line."""
+    path = Path(path)
+    predictions = []
+    for number, row in enumerate(_read_jsonl(path), start=1):
+        if "id" not in row or "prediction" not in row:
+            raise ValueError(f"{path}: prediction {number} lacks 'id' or 'prediction' (keys: {sorted(row)})")
+        text = row["prediction"]
+        predictions.append(
+            Prediction(
+                id=str(row["id"]),
+                prediction="" if text is None else str(text),
+                hit_token_limit=bool(row.get("hit_token_limit", False)),
+            )
+        )
+    return predictions
+
+
+def _references_from_rows(rows: list[dict[str, Any]], origin: str) -> list[Reference]:
+    references = []
+    for number, row in enumerate(rows, start=1):
+        absent = [column for column in _REFERENCE_COLUMNS if column not in row]
+        if absent:
+            raise ValueError(f"{origin}: reference {number} lacks {absent} (keys: {sorted(row)})")
+        strength = row.get("strength")
+        references.append(
+            Reference(
+                id=str(row["id"]),
+                assistant=str(row["assistant"]),
+                category=row.get("category"),
+                strength=None if strength is None else float(strength),
+            )
+        )
+    return references
+
+
+def _rows_from_parquet(path: Path) -> list[dict[str, Any]]:
+    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+    if not files:
+        raise ValueError(f"{path}: no parquet files")
+    rows: list[dict[str, Any]] = []
+    for file in files:
+        names = pq.read_schema(file).names
+        missing = [c for c in _REFERENCE_COLUMNS if c not in names]
+        if missing:
+            raise ValueError(f"{file}: missing required columns {missing} (has {names})")
+        columns = [c for c in (*_REFERENCE_COLUMNS, *_OPTIONAL_COLUMNS) if c in names]
+        rows.extend(pq.read_table(file, columns=columns).to_pylist())
+    return rows
+
+
+def _rows_from_saved_dataset(path: Path, split: str) -> list[dict[str, Any]]:
+    import datasets  # imported here: it is slow to import and only this reader needs it
+
+    loaded = datasets.load_from_disk(str(path))
+    if isinstance(loaded, datasets.DatasetDict):
+        if split not in loaded:
+            raise ValueError(f"{path}: no split {split!r} (splits: {sorted(loaded)})")
+        loaded = loaded[split]
+    missing = [c for c in _REFERENCE_COLUMNS if c not in loaded.column_names]
+    if missing:
+        raise ValueError(f"{path}: missing required columns {missing} (has {loaded.column_names})")
+    columns = [c for c in (*_REFERENCE_COLUMNS, *_OPTIONAL_COLUMNS) if c in loaded.column_names]
+    return loaded.select_columns(columns).to_list()
+
+
+def read_references(path: str | Path, split: str = "test") -> list[Reference]:
+    """References from a saved dataset folder, a parquet file or folder, or a JSONL file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"references not found: {path}")
+    if path.is_dir() and ((path / "dataset_dict.json").exists() or (path / "dataset_info.json").exists()):
+        rows = _rows_from_saved_dataset(path, split)
+    elif path.suffix == ".parquet" or path.is_dir():
+        rows = _rows_from_parquet(path)
+    elif path.suffix in (".jsonl", ".json"):
+        rows = _read_jsonl(path)
+    else:
+        raise ValueError(f"{path}: references must be a saved dataset folder, parquet, or JSONL")
+    return _references_from_rows(rows, str(path))

@@ -1,0 +1,298 @@
+"""The typed parameter tree: ``params.yaml`` (or any file under ``params/``) validated before any compute.
+
+Every key is required and no key has a default here, so the YAML file is the single source of truth and
+DVC sees every value a stage depends on. Unknown keys and wrong types are rejected (strict mode: ``"5"`` is
+not an integer) with an error that names the key path, e.g. ``sft.learning_rate: Input should be a valid
+number``.
+
+    >>> params = load_params("params.yaml")
+    >>> params.data.splits.test
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+Probability = Annotated[float, Field(gt=0, lt=1)]
+Strength = Annotated[float, Field(ge=0, le=2)]
+Stage = Literal["vanilla", "sft", "dpo", "quant"]
+
+
+class ParamsError(ValueError):
+    """A params file that cannot be used: unreadable, not a mapping, unknown keys or wrong types."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --- data -------------------------------------------------------------------------------------------
+
+
+class SplitSizes(_Strict):
+    train: NonNegativeInt
+    val: NonNegativeInt
+    test: NonNegativeInt
+
+
+class BlockLayout(_Strict):
+    """A small document of a few short lines, sized for the tiny models' input geometry."""
+
+    width: PositiveInt = Field(description="image width in px")
+    max_lines: PositiveInt = Field(description="lines of text per document, at most")
+    line_height: PositiveInt = Field(description="px per text line")
+    font_size: PositiveInt = Field(description="font size in px (about 8 px per character at 13)")
+    padding: NonNegativeInt = Field(description="blank px around the text")
+
+
+class PageLayout(_Strict):
+    """An A4-like page, for paper scale and the classical OCR baselines."""
+
+    width: PositiveInt
+    height: PositiveInt
+    font_size: PositiveInt
+    margin: NonNegativeInt
+
+
+class StrengthLevels(_Strict):
+    """Degradation strength, 0 (clean) to 2 (hard)."""
+
+    train_max: Strength = Field(description="train/val documents draw a strength uniformly in [0, train_max]")
+    test: list[Strength] = Field(min_length=1, description="test documents cycle through these levels")
+
+
+class DataParams(_Strict):
+    source: Literal["synthetic", "hub", "local"]
+    location: str | None = Field(description="Hub dataset id (hub) or parquet file/folder (local)")
+    revision: str | None = Field(description="pinned Hub revision (hub only)")
+    domain: str = Field(description="registered content domain for synthetic documents")
+    seed: int
+    splits: SplitSizes
+    categories: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        min_length=1, description="category name -> relative share of documents"
+    )
+    layout: Literal["block", "page"]
+    block: BlockLayout
+    page: PageLayout
+    strength: StrengthLevels
+    workers: PositiveInt = Field(description="processes generating documents")
+
+    @model_validator(mode="after")
+    def _location_matches_source(self) -> DataParams:
+        if self.source in ("hub", "local") and not self.location:
+            raise ValueError(f"data.location is required when data.source is {self.source!r}")
+        return self
+
+
+# --- base models ------------------------------------------------------------------------------------
+
+
+class BaseSpec(_Strict):
+    """One base model: where it comes from and where it stands on the specialization ladder."""
+
+    source: Literal["zoo", "hub", "local"]
+    location: str = Field(description="zoo folder name, Hub model id, or local folder")
+    revision: str | None
+    level: Literal[1, 2] = Field(description="1 generalist, 2 general-OCR specialist")
+    size: str = Field(description="size label, e.g. S/M here, 3B/7B at paper scale")
+    analogue_of: str | None = Field(description="the paper's model this one stands for")
+
+
+# --- specialization ---------------------------------------------------------------------------------
+
+
+class LoraParams(_Strict):
+    r: PositiveInt
+    alpha: PositiveInt
+    dropout: Annotated[float, Field(ge=0, lt=1)]
+    target_modules: list[str] = Field(min_length=1)
+
+
+class SftParams(_Strict):
+    method: Literal["full", "lora"]
+    max_steps: PositiveInt
+    batch_size: PositiveInt
+    gradient_accumulation_steps: PositiveInt
+    learning_rate: Annotated[float, Field(gt=0)]
+    warmup_steps: NonNegativeInt
+    eval_steps: PositiveInt
+    val_documents: NonNegativeInt = Field(description="validation documents scored during training")
+    lora: LoraParams
+    threads: PositiveInt
+
+
+class DpoParams(_Strict):
+    samples_per_document: PositiveInt
+    temperature: Annotated[float, Field(gt=0)]
+    max_new_tokens: PositiveInt
+    chosen_min_score: Annotated[float, Field(ge=0, le=1)] = Field(
+        description="a sample above this score may be chosen instead of the ground truth"
+    )
+    min_score_gap: Annotated[float, Field(ge=0, le=1)] = Field(description="keep pairs whose chosen-rejected gap is at least this")
+    beta: Annotated[float, Field(gt=0)]
+    loss_type: list[str] = Field(min_length=1)
+    loss_weights: list[float] = Field(min_length=1)
+    max_steps: PositiveInt
+    batch_size: PositiveInt
+    learning_rate: Annotated[float, Field(gt=0)]
+    threads: PositiveInt
+
+    @model_validator(mode="after")
+    def _one_weight_per_loss(self) -> DpoParams:
+        if len(self.loss_type) != len(self.loss_weights):
+            raise ValueError(
+                f"dpo.loss_weights has {len(self.loss_weights)} entries for {len(self.loss_type)} loss_type entries"
+            )
+        return self
+
+
+class QuantParams(_Strict):
+    method: Literal["int8_dynamic", "awq"] = Field(description="int8_dynamic on CPU; awq needs a GPU")
+
+
+# --- evaluation and baselines -----------------------------------------------------------------------
+
+
+class DegenerationParams(_Strict):
+    tail_chars: PositiveInt
+    min_repeats: PositiveInt
+
+
+class EvalParams(_Strict):
+    stages: list[Stage] = Field(min_length=1)
+    max_new_tokens: PositiveInt
+    batch_size: PositiveInt
+    threads: PositiveInt
+    bootstrap_resamples: PositiveInt
+    confidence: Probability
+    degeneration: DegenerationParams
+
+
+class TesseractParams(_Strict):
+    lang: str
+    psm: Annotated[int, Field(ge=0, le=13)]
+    tessdata: str | None = Field(description="tessdata folder; null finds Debian's")
+
+
+class ImportedSystem(_Strict):
+    """Predictions made elsewhere (an API, a GPU run) scored like every other system."""
+
+    name: str
+    predictions: str = Field(description="JSONL with id, prediction, optional hit_token_limit")
+    pages_per_second: Annotated[float, Field(gt=0)] | None
+
+
+class BaselineParams(_Strict):
+    engines: list[Literal["tesseract", "rapidocr"]]
+    threads: PositiveInt
+    tesseract: TesseractParams
+    imported: list[ImportedSystem]
+
+
+# --- cost and report --------------------------------------------------------------------------------
+
+
+class Price(_Strict):
+    source: str
+    date: str
+
+
+class HardwarePrice(Price):
+    usd_per_hour: Annotated[float, Field(gt=0)]
+
+
+class ApiPrice(Price):
+    """Either a per-page price or per-token prices with stated tokens per page."""
+
+    usd_per_1000_pages: Annotated[float, Field(gt=0)] | None
+    usd_per_million_input_tokens: Annotated[float, Field(gt=0)] | None
+    usd_per_million_output_tokens: Annotated[float, Field(gt=0)] | None
+    input_tokens_per_page: PositiveInt | None
+    output_tokens_per_page: PositiveInt | None
+
+    @model_validator(mode="after")
+    def _one_pricing_model(self) -> ApiPrice:
+        token_fields = (
+            self.usd_per_million_input_tokens,
+            self.usd_per_million_output_tokens,
+            self.input_tokens_per_page,
+            self.output_tokens_per_page,
+        )
+        per_token = all(v is not None for v in token_fields)
+        if (self.usd_per_1000_pages is not None) == per_token:
+            raise ValueError("give either usd_per_1000_pages or all four per-token fields, not both or neither")
+        return self
+
+
+class CostParams(_Strict):
+    measured_on: str = Field(description="key of `hardware` that prices the runs measured here")
+    hardware: dict[str, HardwarePrice] = Field(min_length=1)
+    apis: dict[str, ApiPrice] = Field(description="system name as in paper/reported.yaml -> price")
+
+    @model_validator(mode="after")
+    def _measured_on_is_priced(self) -> CostParams:
+        if self.measured_on not in self.hardware:
+            raise ValueError(f"cost.measured_on {self.measured_on!r} is not one of cost.hardware: {sorted(self.hardware)}")
+        return self
+
+
+class ReportParams(_Strict):
+    reported: str = Field(description="YAML of the paper's reported numbers")
+    figure_formats: list[Literal["png", "pdf", "svg"]] = Field(min_length=1)
+
+
+# --- the whole tree ---------------------------------------------------------------------------------
+
+
+class Params(_Strict):
+    seed: int
+    data: DataParams
+    bases: dict[str, BaseSpec] = Field(min_length=1)
+    sft: SftParams
+    dpo: DpoParams
+    quant: QuantParams
+    eval: EvalParams
+    baselines: BaselineParams
+    cost: CostParams
+    report: ReportParams
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            lines.append(f"  {path}: unknown key")
+        elif item["type"] == "missing":
+            lines.append(f"  {path}: missing key")
+        else:
+            lines.append(f"  {path}: {item['msg']} (got {item['input']!r})")
+    return "\n".join(lines)
+
+
+def parse_params(tree: object, origin: str = "<params>") -> Params:
+    """Validate an already-parsed tree; raise :class:`ParamsError` naming every bad key path."""
+    if not isinstance(tree, dict):
+        raise ParamsError(f"{origin}: the top level must be a mapping, got {type(tree).__name__}")
+    try:
+        return Params.model_validate(tree)
+    except ValidationError as error:
+        raise ParamsError(f"{origin}: invalid parameters\n{_describe(error)}") from None
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate a params file; raise :class:`ParamsError` before any compute if it is wrong."""
+    path = Path(path)
+    try:
+        tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ParamsError(f"{path}: cannot read params file ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise ParamsError(f"{path}: not valid YAML\n{error}") from None
+    return parse_params(tree, origin=str(path))

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from specocr.params import ParamsError, load_params, parse_params
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS_FILES = [ROOT / "params.yaml", *sorted((ROOT / "params").glob("*.yaml"))]
+
+
+@pytest.fixture
+def tree() -> dict:
+    return yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", PARAMS_FILES, ids=lambda p: p.name)
+def test_shipped_params_files_are_valid(path: Path) -> None:
+    load_params(path)
+
+
+def test_smoke_and_paper_files_exist() -> None:
+    names = {p.name for p in PARAMS_FILES}
+    assert {"params.yaml", "smoke.yaml", "paper.yaml"} <= names
+
+
+def test_unknown_key_is_named_with_its_path(tree: dict) -> None:
+    tree["sft"]["learnig_rate"] = 0.1
+    with pytest.raises(ParamsError, match=r"sft\.learnig_rate: unknown key"):
+        parse_params(tree)
+
+
+def test_wrong_type_is_named_with_its_path(tree: dict) -> None:
+    tree["data"]["splits"]["test"] = "200"  # strict: a string is not an integer
+    with pytest.raises(ParamsError, match=r"data\.splits\.test: .*integer"):
+        parse_params(tree)
+
+
+def test_nested_dict_entries_are_named(tree: dict) -> None:
+    tree["bases"]["ocr-S"]["level"] = 3
+    tree["cost"]["hardware"]["aws-c7i-large"]["usd_per_hour"] = -1.0
+    with pytest.raises(ParamsError) as raised:
+        parse_params(tree)
+    message = str(raised.value)
+    assert "bases.ocr-S.level" in message and "cost.hardware.aws-c7i-large.usd_per_hour" in message
+
+
+def test_missing_key_is_reported(tree: dict) -> None:
+    del tree["eval"]["confidence"]
+    with pytest.raises(ParamsError, match=r"eval\.confidence: missing key"):
+        parse_params(tree)
+
+
+def test_cross_field_rules(tree: dict) -> None:
+    broken = copy.deepcopy(tree)
+    broken["data"]["source"] = "hub"
+    with pytest.raises(ParamsError, match="data.location is required"):
+        parse_params(broken)
+    broken = copy.deepcopy(tree)
+    broken["dpo"]["loss_weights"] = [1.0]
+    with pytest.raises(ParamsError, match="loss_weights"):
+        parse_params(broken)
+    broken = copy.deepcopy(tree)
+    broken["cost"]["measured_on"] = "my-laptop"
+    with pytest.raises(ParamsError, match="my-laptop"):
+        parse_params(broken)
+    broken = copy.deepcopy(tree)
+    broken["cost"]["apis"]["GPT-4o"]["usd_per_1000_pages"] = 1.0  # both pricing models at once
+    with pytest.raises(ParamsError, match="either usd_per_1000_pages"):
+        parse_params(broken)
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(ParamsError, match="cannot read"):
+        load_params(tmp_path / "absent.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("seed: [1,\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        load_params(bad)
+    bad.write_text("- a list\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="must be a mapping"):
+        load_params(bad)
