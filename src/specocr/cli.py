@@ -16,13 +16,19 @@ console = Console()
 
 
 @app.command("check-params")
-def check_params(path: Path = typer.Argument(Path("params.yaml"), help="params file to validate")) -> None:
+def check_params(
+    path: Path = typer.Argument(Path("params.yaml"), help="params file to validate"),
+    out: Path | None = typer.Option(None, help="also write the validated tree here as JSON"),
+) -> None:
     """Validate a params file (unknown keys, wrong types) and exit non-zero naming each bad key path."""
     try:
         params = load_params(path)
     except ParamsError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=2) from None
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(params.model_dump_json(indent=2) + "\n", encoding="utf-8")
     console.print(f"{path}: valid ({len(params.bases)} base models, data source {params.data.source!r})")
 
 

@@ -7,7 +7,6 @@ the number of worker processes, and the same parameters give a byte-identical da
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import multiprocessing
 import random
@@ -70,11 +69,9 @@ def make_document(job: DocumentJob, data: DataParams, fake: Faker | None = None)
     """One row of the benchmark, in the DharmaOCR schema plus category, strength and font."""
     content = generate_content(job.category, job.seed, fake)
     rendered = render_document(content, data.layout, data.block, data.page, job.strength, job.seed)
-    buffer = io.BytesIO()
-    rendered.image.save(buffer, format="PNG", optimize=False)
     return {
         "id": ID_OFFSETS[job.split] + job.index,
-        "image": {"bytes": buffer.getvalue(), "path": None},
+        "image": {"bytes": rendered.encode(), "path": None},
         "assistant": to_assistant(rendered.parts),
         "assistant_without_json": to_plain_text(rendered.parts),
         "category": job.category,
@@ -107,8 +104,9 @@ def _rows(jobs: list[DocumentJob], data: DataParams, description: str) -> Iterat
 
 def _fingerprint(data: DataParams, split: str) -> str:
     """A fingerprint from the parameters, so that ``save_to_disk`` writes identical state files."""
-    content = data.model_dump_json(exclude={"workers"})  # the worker count does not change a byte
-    return hashlib.sha256(f"{split}:{content}".encode()).hexdigest()[:16]
+    # Neither the worker count nor the other splits' sizes change a byte of this split.
+    content = data.model_dump_json(exclude={"workers", "splits"})
+    return hashlib.sha256(f"{split}:{getattr(data.splits, split)}:{content}".encode()).hexdigest()[:16]
 
 
 def build_benchmark(data: DataParams) -> datasets.DatasetDict:

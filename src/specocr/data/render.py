@@ -10,7 +10,7 @@ The ground truth is built from what was drawn: text that did not fit is cut at a
 of the ground truth too, so the image and its transcription always agree.
 
 ``strength`` runs from 0 (clean) to 2 (hard): paper texture, rotation, blur, noise, speckle, contrast
-loss and JPEG artefacts all grow with it; handwriting gets ruled paper and a pen colour.
+loss and JPEG artefacts (degraded documents are stored as JPEG, clean ones as PNG) all grow with it; handwriting gets ruled paper and a pen colour.
 """
 
 from __future__ import annotations
@@ -172,6 +172,17 @@ class Rendered:
     image: Image.Image
     parts: dict[str, str]  # what was drawn, by structure key, in reading order
     font: str
+    jpeg_quality: int | None  # degraded documents are stored as JPEG at this quality, clean ones as PNG
+
+    def encode(self) -> bytes:
+        """The image file as stored in the dataset: the JPEG artefacts of a degraded scan come from
+        this encoding (done once), a clean document stays lossless PNG."""
+        buffer = io.BytesIO()
+        if self.jpeg_quality is None:
+            self.image.save(buffer, format="PNG")
+        else:
+            self.image.save(buffer, format="JPEG", quality=self.jpeg_quality)
+        return buffer.getvalue()
 
 
 @dataclass(frozen=True)
@@ -221,8 +232,14 @@ def _paper(size: tuple[int, int], strength: float, rng: random.Random) -> Image.
     return Image.fromarray(np.clip(base, 0, 255).astype(np.uint8), "RGB")
 
 
+def jpeg_quality(strength: float) -> int | None:
+    """JPEG quality of a document's stored file: lower for harder documents, None (PNG) when clean."""
+    return None if strength <= 0 else int(92 - 22 * strength)
+
+
 def degrade(image: Image.Image, strength: float, rng: random.Random, max_rotation: float) -> Image.Image:
-    """Rotation, blur, contrast loss, noise, speckle and JPEG, each scaled by ``strength`` (0-2)."""
+    """Rotation, blur, contrast loss, noise and speckle, each scaled by ``strength`` (0-2); the JPEG
+    artefacts come when the image is stored (:meth:`Rendered.encode`)."""
     if strength <= 0:
         return image
     background = image.getpixel((0, 0))
@@ -238,10 +255,7 @@ def degrade(image: Image.Image, strength: float, rng: random.Random, max_rotatio
     pixels += np_rng.normal(0, 5 * strength, size=pixels.shape[:2])[..., None]
     speckle = np_rng.random(pixels.shape[:2]) < 0.0015 * strength
     pixels[speckle] = np_rng.uniform(40, 120)
-    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=int(92 - 22 * strength))
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
 
 
 def _draw_lines(
@@ -294,7 +308,7 @@ def render_document(
         _draw_lines(draw, lines, font, block.padding, block.padding, text_width, block.line_height, ink,
                     jitter=1 if handwritten else 0, rng=rng)
         image = degrade(image, strength, rng, max_rotation=0.6)
-        return Rendered(image, _parts_from(lines, None), font_path.name)
+        return Rendered(image, _parts_from(lines, None), font_path.name, jpeg_quality(strength))
 
     if layout != "page":
         raise ValueError(f"unknown layout {layout!r}: expected 'block' or 'page'")
@@ -320,4 +334,4 @@ def render_document(
         strip = strip.rotate(90, expand=True)
         image.paste(strip, ((page.margin - strip.width) // 2, page.height - page.margin - strip.height), strip)
     image = degrade(image, strength, rng, max_rotation=1.5)
-    return Rendered(image, _parts_from(lines, margin), font_path.name)
+    return Rendered(image, _parts_from(lines, margin), font_path.name, jpeg_quality(strength))

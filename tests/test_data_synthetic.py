@@ -1,0 +1,137 @@
+"""Synthetic documents: content, layout, ground truth and determinism."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from faker import Faker
+from PIL import Image
+
+from conftest import small_data
+from specocr.data.generate import build_benchmark, make_document, plan_split, save_benchmark, summarize
+from specocr.data.render import FontError, check_fonts, missing_glyphs, render_document, wrap, sized_font, find_font
+from specocr.data.schema import STRUCTURE_KEYS, to_assistant, to_plain_text
+from specocr.data.synthetic import (
+    CHARSET,
+    GENERATORS,
+    PORTUGUESE_LETTERS,
+    assign_categories,
+    generate_content,
+    money,
+    to_charset,
+)
+
+
+def test_every_configured_font_draws_every_character() -> None:
+    fonts = check_fonts()
+    assert set(fonts) == {"printed", "handwritten"} and all(fonts.values())
+
+
+def test_a_font_without_accents_is_named_with_its_missing_characters(tmp_path: Path) -> None:
+    # DejaVu Sans Mono has no CJK glyphs: asking for them must name the font and the characters.
+    mono = find_font("DejaVuSansMono.ttf")
+    assert missing_glyphs(mono, "aã中文") == ["中", "文"]
+
+
+def test_missing_font_names_the_install_command() -> None:
+    with pytest.raises(FontError, match="apt-get install"):
+        find_font("NoSuchFont-Regular.ttf")
+
+
+def test_generators_stay_inside_the_charset_and_are_seeded() -> None:
+    fake = Faker("pt_BR")
+    for category in GENERATORS:
+        for seed in range(300):
+            content = generate_content(category, seed, fake)
+            assert content.category == category and content.body
+            text = "".join(filter(None, (content.header, content.footer, content.margin, *content.body)))
+            assert set(text) <= set(CHARSET), sorted(set(text) - set(CHARSET))
+            again = generate_content(category, seed, Faker("pt_BR"))
+            assert again == content  # Faker seeded per document, not by random.seed
+
+
+def test_letters_beyond_the_charset_keep_their_base_letter() -> None:
+    assert to_charset("Maître d'hôtel ção 中") == "Maitre d'hôtel ção "
+
+
+def test_money_is_brazilian() -> None:
+    assert money(1234.5) == "R$ 1.234,50"
+
+
+def test_categories_are_exactly_proportional() -> None:
+    categories = assign_categories(10, {"printed": 0.4, "handwritten": 0.3, "legal": 0.3}, seed=1)
+    assert sorted(categories).count("printed") == 4 and categories.count("legal") == 3
+
+
+def test_ground_truth_is_the_strict_json_in_reading_order() -> None:
+    parts = {"footer": "Página 1", "text": "corpo", "header": "TÍTULO", "margin": " "}
+    assert to_assistant(parts) == '{"header": "TÍTULO", "text": "corpo", "footer": "Página 1"}'
+    assert to_plain_text(parts) == "TÍTULO\ncorpo\nPágina 1"
+    with pytest.raises(ValueError, match="unknown structure keys"):
+        to_assistant({"body": "x"})
+
+
+def test_wrap_respects_the_width() -> None:
+    font = sized_font(find_font("DejaVuSans.ttf"), 13, 16)
+    lines = wrap("Certifico que " + "x" * 80 + " e mais palavras", font, 150)
+    assert all(font.getlength(line) <= 150 for line in lines)
+    assert "".join(lines).replace(" ", "") == ("Certifico que " + "x" * 80 + " e mais palavras").replace(" ", "")
+
+
+@pytest.mark.parametrize("layout", ["block", "page"])
+def test_render_draws_what_the_ground_truth_says(default_params, layout: str) -> None:
+    data = default_params.data
+    for category in GENERATORS:
+        content = generate_content(category, 11, Faker("pt_BR"))
+        rendered = render_document(content, layout, data.block, data.page, strength=1.0, seed=11)
+        assert set(rendered.parts) <= set(STRUCTURE_KEYS) and rendered.parts.get("text")
+        assert list(rendered.parts) == [k for k in STRUCTURE_KEYS if k in rendered.parts]
+        if layout == "block":
+            lines = sum(len(v.split("\n")) for v in rendered.parts.values())
+            assert lines <= data.block.max_lines and "margin" not in rendered.parts
+            assert rendered.image.size == (data.block.width, 2 * data.block.padding + lines * data.block.line_height)
+        else:
+            assert rendered.image.size == (data.page.width, data.page.height)
+        # Every line drawn is a prefix-preserving piece of the content: nothing invented.
+        source = " ".join(filter(None, (content.header, content.footer, content.margin, *content.body))).split()
+        assert set(" ".join(rendered.parts.values()).split()) <= set(source)
+
+
+def test_plan_cycles_test_strengths(default_params) -> None:
+    data = small_data(default_params.data)
+    strengths = [job.strength for job in plan_split(data, "test")]
+    assert strengths == [0.0, 0.5, 1.0] * 3
+    assert all(0 <= job.strength <= data.strength.train_max for job in plan_split(data, "train"))
+
+
+def test_same_seed_gives_a_byte_identical_dataset_whatever_the_workers(default_params, tmp_path: Path) -> None:
+    one = small_data(default_params.data, workers=1)
+    two = small_data(default_params.data, train=10, workers=2)  # train size must not change the test split
+    first, second = build_benchmark(one), build_benchmark(two)
+    save_benchmark(first, tmp_path / "a")
+    save_benchmark(second, tmp_path / "b")
+    for name in ("data-00000-of-00001.arrow", "dataset_info.json", "state.json"):
+        assert (tmp_path / "a" / "test" / name).read_bytes() == (tmp_path / "b" / "test" / name).read_bytes()
+    assert first["train"][0]["assistant"] == second["train"][0]["assistant"]
+
+
+def test_rows_follow_the_schema(default_params) -> None:
+    data = small_data(default_params.data)
+    row = make_document(plan_split(data, "test")[0], data, Faker("pt_BR"))
+    assert row["id"] == 3_000_000 and row["category"] in GENERATORS
+    assert json.loads(row["assistant"]) and row["assistant_without_json"] in row["assistant_without_json"]
+    assert Image.open(io.BytesIO(row["image"]["bytes"])).format == "PNG"
+
+
+def test_default_test_split_covers_every_portuguese_letter(default_params) -> None:
+    """The dataset card's coverage claim, on the real default test split (200 documents, ~10 s)."""
+    data = default_params.data.model_copy(
+        update={"splits": default_params.data.splits.model_copy(update={"train": 0, "val": 0})}
+    )
+    summary = summarize(build_benchmark(data))
+    assert summary["test"]["documents"] == data.splits.test
+    assert summary["test"]["portuguese_letters_missing"] == "", summary["test"]
+    assert set(PORTUGUESE_LETTERS) <= set(CHARSET)

@@ -1,0 +1,77 @@
+"""End to end: `dvc repro` of params/smoke.yaml in a fresh copy of the project, as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The git-tracked files (what a fresh clone has), with params/smoke.yaml as params.yaml."""
+    copy = tmp_path_factory.mktemp("clone") / "specocr"
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True)
+    for name in filter(None, listed.stdout.split("\0")):
+        if (ROOT / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, copy / name)
+    shutil.copy2(copy / "params" / "smoke.yaml", copy / "params.yaml")
+    (copy / "dvc.lock").unlink(missing_ok=True)
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+    return copy
+
+
+def test_smoke_pipeline_runs_and_writes_its_outputs(project: Path) -> None:
+    result = run(["dvc", "repro"], project)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    import datasets
+
+    benchmark = datasets.load_from_disk(str(project / "data" / "benchmark"))
+    assert {split: len(ds) for split, ds in benchmark.items()} == {"train": 24, "val": 8, "test": 12}
+    assert (project / "data" / "benchmark" / "README.md").read_text(encoding="utf-8").startswith("---")
+    assert (project / "reports" / "notebooks" / "01_data.ipynb").is_file()
+    assert (project / "reports" / "figures" / "01_data_examples.png").stat().st_size > 10_000
+    summary = json.loads((project / "reports" / "data" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["test"]["documents"] == 12
+    shown = run(["dvc", "metrics", "show"], project)
+    assert shown.returncode == 0 and "reports/data/summary.json" in shown.stdout
+
+
+def test_nothing_changed_means_nothing_runs(project: Path) -> None:
+    result = run(["dvc", "repro"], project)
+    assert result.returncode == 0 and "Running stage" not in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (("  workers: 2\n", "  workers: 2\n  wokers: 2\n"), "data.wokers: unknown key"),
+        (("  splits: {train: 24, val: 8, test: 12}", "  splits: {train: 24, val: 8, test: '12'}"), "data.splits.test"),
+        (("seed: 0\n", "seed: 0\nsfft: {}\n"), "sfft: unknown key"),
+    ],
+    ids=["unknown-key", "wrong-type", "stray-top-level-key"],
+)
+def test_bad_params_fail_fast_naming_the_key(project: Path, edit: tuple[str, str], expected: str) -> None:
+    params = project / "params.yaml"
+    original = params.read_text(encoding="utf-8")
+    assert edit[0] in original
+    try:
+        params.write_text(original.replace(edit[0], edit[1], 1), encoding="utf-8")
+        result = run(["dvc", "repro"], project)
+        assert result.returncode != 0 and expected in result.stdout + result.stderr, result.stdout + result.stderr
+    finally:
+        params.write_text(original, encoding="utf-8")
