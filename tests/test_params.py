@@ -83,3 +83,12 @@ def test_unreadable_files(tmp_path: Path) -> None:
     bad.write_text("- a list\n", encoding="utf-8")
     with pytest.raises(ParamsError, match="must be a mapping"):
         load_params(bad)
+
+
+def test_reported_numbers_file_matches_the_cost_table() -> None:
+    """Every API priced in params has a reported score, so the Pareto plot can place it."""
+    params = load_params(ROOT / "params.yaml")
+    reported = yaml.safe_load((ROOT / params.report.reported).read_text(encoding="utf-8"))
+    names = {row["name"] for row in reported["systems"]}
+    assert set(params.cost.apis) <= names, sorted(set(params.cost.apis) - names)
+    assert all(0 < row["score"] <= 1 for row in reported["systems"])
