@@ -18,7 +18,7 @@ from typing import Any
 
 import datasets
 from faker import Faker
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: readable in a terminal, a log and an executed notebook alike
 
 from specocr.data.render import check_fonts, render_document
 from specocr.data.schema import FEATURES, to_assistant, to_plain_text
@@ -86,7 +86,7 @@ def _make_in_worker(job: DocumentJob) -> dict[str, Any]:
 
 
 def _rows(jobs: list[DocumentJob], data: DataParams, description: str) -> Iterator[dict[str, Any]]:
-    bar = tqdm(total=len(jobs), desc=description, unit="doc")
+    bar = tqdm(total=len(jobs), desc=description, unit="doc", mininterval=2.0)
     if data.workers == 1 or len(jobs) < 8:
         _init_worker(data)
         for job in jobs:
@@ -155,7 +155,11 @@ def summarize(benchmark: datasets.DatasetDict) -> dict[str, Any]:
 def save_benchmark(benchmark: datasets.DatasetDict, out_dir: str | Path, card: str | None = None) -> None:
     """``save_to_disk`` into ``out_dir`` (replacing it) and write the dataset card beside the splits."""
     out_dir = Path(out_dir)
-    benchmark.save_to_disk(str(out_dir))
+    datasets.disable_progress_bars()  # saving takes well under a second: its bars would only be noise
+    try:
+        benchmark.save_to_disk(str(out_dir))
+    finally:
+        datasets.enable_progress_bars()
     if card is not None:
         (out_dir / "README.md").write_text(card, encoding="utf-8")
 
