@@ -80,5 +80,26 @@ def score(
     console.print(f"wrote {out}")
 
 
+@app.command()
+def pretrain(
+    base: str = typer.Argument(..., help="a zoo base name from params.bases, e.g. generalist-S"),
+    params_file: Path = typer.Option(Path("params.yaml"), "--params", help="params file"),
+    workers: int = typer.Option(1, help="processes rendering training examples"),
+) -> None:
+    """Pretrain (or resume) one zoo base model and save it under the zoo folder with its model card."""
+    from specocr.models.foundations import train_zoo_base
+
+    try:
+        params = load_params(params_file)
+    except ParamsError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(code=2) from None
+    if base not in params.bases:
+        typer.echo(f"error: unknown base {base!r}; params define {sorted(params.bases)}", err=True)
+        raise typer.Exit(code=2)
+    folder = train_zoo_base(base, params, workers=workers)
+    console.print(f"saved {folder}")
+
+
 if __name__ == "__main__":
     app()

@@ -104,6 +104,64 @@ class BaseSpec(_Strict):
     analogue_of: str | None = Field(description="the paper's model this one stands for")
 
 
+# --- the model zoo ----------------------------------------------------------------------------------
+
+
+class ZooSize(_Strict):
+    """One size of the tiny Qwen2.5-VL. Attention heads are 64 wide: the M-RoPE sections must sum to 32."""
+
+    text_hidden: PositiveInt
+    text_layers: PositiveInt
+    text_heads: PositiveInt
+    text_mlp: PositiveInt
+    vision_hidden: PositiveInt
+    vision_depth: PositiveInt
+    vision_heads: PositiveInt
+    vision_mlp: PositiveInt
+
+    @model_validator(mode="after")
+    def _heads_are_64_wide(self) -> ZooSize:
+        if self.text_hidden != 64 * self.text_heads:
+            raise ValueError(f"text_hidden ({self.text_hidden}) must be 64 x text_heads ({self.text_heads})")
+        if self.vision_hidden % self.vision_heads:
+            raise ValueError(f"vision_hidden ({self.vision_hidden}) must be a multiple of vision_heads")
+        return self
+
+
+class PretrainingStage(_Strict):
+    """One level of foundation pretraining (level 2 continues from level 1)."""
+
+    steps: PositiveInt
+    batch_size: PositiveInt
+    learning_rate: Annotated[float, Field(gt=0)]
+    warmup_steps: NonNegativeInt
+    ocr_share: Annotated[float, Field(ge=0, le=1)] = Field(description="share of general-OCR examples; the rest are scenes")
+    max_lines: PositiveInt = Field(description="OCR examples have 1..max_lines lines")
+    time_budget_minutes: Annotated[float, Field(gt=0)] = Field(description="stop (and save) after this long")
+
+
+class ZooParams(_Strict):
+    folder: str = Field(description="where the shipped checkpoints live, one folder per base")
+    seed: int
+    threads: PositiveInt
+    checkpoint_every: PositiveInt = Field(description="steps between resumable checkpoints")
+    eval_every: PositiveInt
+    eval_examples: PositiveInt = Field(description="held-out examples per evaluation set")
+    level1: PretrainingStage
+    level2: PretrainingStage
+    sizes: dict[str, ZooSize] = Field(min_length=1)
+    patch_size: PositiveInt = Field(description="vision patch in px; 8 = one patch per character column")
+    rope_theta: Annotated[float, Field(gt=0)]
+    mrope_section: list[PositiveInt] = Field(min_length=3, max_length=3, description="[time, height, width]")
+    max_positions: PositiveInt
+
+    @model_validator(mode="after")
+    def _sections_fill_the_head(self) -> ZooParams:
+        if sum(self.mrope_section) != 32:
+            raise ValueError(f"zoo.mrope_section must sum to 32 (half of a 64-wide head), got {sum(self.mrope_section)}")
+        return self
+
+
 # --- specialization ---------------------------------------------------------------------------------
 
 
@@ -254,6 +312,7 @@ class Params(_Strict):
     seed: int
     data: DataParams
     bases: dict[str, BaseSpec] = Field(min_length=1)
+    zoo: ZooParams
     sft: SftParams
     dpo: DpoParams
     quant: QuantParams
@@ -261,6 +320,13 @@ class Params(_Strict):
     baselines: BaselineParams
     cost: CostParams
     report: ReportParams
+
+    @model_validator(mode="after")
+    def _zoo_bases_have_a_size(self) -> Params:
+        for name, base in self.bases.items():
+            if base.source == "zoo" and base.size not in self.zoo.sizes:
+                raise ValueError(f"bases.{name}.size {base.size!r} is not one of zoo.sizes {sorted(self.zoo.sizes)}")
+        return self
 
 
 def _describe(error: ValidationError) -> str:

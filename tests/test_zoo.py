@@ -1,0 +1,124 @@
+"""The zoo builder: tokenizer, processor, config; save/load by path in transformers and trl; training steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from specocr.models.foundations import character_error_rate, generate_answers, pretrain
+from specocr.models.pretraining_data import level_example, make_fakers, ocr_example, scene_example
+from specocr.models.zoo import (
+    SPECIAL_TOKENS,
+    build_model,
+    build_tokenizer,
+    character_vocabulary,
+    count_parameters,
+    load_base,
+    save_base,
+)
+from specocr.data.synthetic import PORTUGUESE_LETTERS
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def tiny(default_params):
+    return build_model("S", default_params.zoo, seed=0)
+
+
+def test_one_token_per_character_and_a_lossless_round_trip() -> None:
+    tokenizer = build_tokenizer()
+    text = "Certidão de nascimento: ÇÃÕ áéíóú âêô à — Ñandú, Ærøskøbing, Łódź\n12/03"
+    characters = [c for c in text if c in set(character_vocabulary())]
+    ids = tokenizer(text, add_special_tokens=False).input_ids
+    assert len(ids) == len(text) and tokenizer.decode(ids) == text.replace("—", "<unk>")
+    assert all(len(tokenizer(c, add_special_tokens=False).input_ids) == 1 for c in PORTUGUESE_LETTERS)
+    assert len(characters) == len(text) - 1  # only the em dash is outside the vocabulary
+    for token in SPECIAL_TOKENS:
+        assert len(tokenizer(token, add_special_tokens=False).input_ids) == 1
+
+
+def test_sizes_follow_the_params(default_params, tiny) -> None:
+    small = count_parameters(tiny[0])
+    medium = count_parameters(build_model("M", default_params.zoo, seed=0)[0])
+    assert 2e6 < small < 3e6 and 2 <= medium / small <= 3  # as 7B is to 3B
+    config = tiny[0].config
+    assert config.text_config.rope_parameters["mrope_section"] == [2, 2, 28]
+    assert config.vision_config.patch_size == 8 and config.vision_config.spatial_merge_size == 1
+
+
+def test_the_collator_puts_the_loss_on_the_answer_only(default_params, tiny) -> None:
+    from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
+
+    model, processor = tiny
+    example = ocr_example(3, default_params.data.block, default_params.data.page, make_fakers(), 2)
+    batch = DataCollatorForVisionLanguageModeling(processor, completion_only_loss=True)([example.as_prompt_completion()])
+    supervised = batch["labels"][batch["labels"] != -100]
+    # the answer's characters, then <|im_end|> and the newline the chat template closes the turn with
+    assert processor.tokenizer.decode(supervised[: len(example.answer)]) == example.answer
+    assert len(supervised) == len(example.answer) + 2
+    assert torch.isfinite(model(**batch).loss)
+
+
+def test_batched_greedy_decoding_matches_one_at_a_time(default_params, tiny) -> None:
+    # Left padding shifts M-RoPE positions: a decoding bug would show up as rows that differ.
+    model, processor = tiny
+    fakers = make_fakers()
+    examples = [ocr_example(i, default_params.data.block, default_params.data.page, fakers, 1 + i % 3) for i in range(4)]
+    together = generate_answers(model, processor, examples, max_new_tokens=12, batch_size=4)
+    alone = [generate_answers(model, processor, [e], max_new_tokens=12)[0] for e in examples]
+    assert together == alone
+
+
+def test_saved_folder_loads_by_path_in_transformers_and_trl(tmp_path: Path, default_params, tiny) -> None:
+    from datasets import Dataset
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+    from trl import SFTConfig, SFTTrainer
+
+    model, processor = tiny
+    folder = save_base(model, processor, tmp_path / "generalist-S", "# card\n")
+    reloaded, reprocessor = load_base(folder)
+    assert torch.equal(reloaded.get_input_embeddings().weight, model.get_input_embeddings().weight)
+    assert type(AutoProcessor.from_pretrained(folder, trust_remote_code=True)).__name__ == "CharOCRProcessor"
+    assert type(AutoModelForImageTextToText.from_pretrained(folder)).__name__ == "Qwen2_5_VLForConditionalGeneration"
+
+    fakers = make_fakers()
+    rows = [ocr_example(i, default_params.data.block, default_params.data.page, fakers, 1).as_prompt_completion()
+            for i in range(4)]
+    config = SFTConfig(output_dir=str(tmp_path / "sft"), max_steps=2, per_device_train_batch_size=2, bf16=False,
+                       gradient_checkpointing=False, max_length=None, trust_remote_code=True, report_to=[],
+                       save_strategy="no", logging_steps=1, use_cpu=True, dataloader_num_workers=0)
+    # The model is given as a path: trl finds the processor itself (AutoProcessor, offline).
+    trainer = SFTTrainer(model=str(folder), args=config, train_dataset=Dataset.from_list(rows))
+    result = trainer.train()
+    assert result.global_step == 2 and torch.isfinite(torch.tensor(result.training_loss))
+
+
+def test_pretraining_resumes_exactly_where_it_stopped(tmp_path: Path, default_params) -> None:
+    zoo, data = default_params.zoo, default_params.data
+    stage = zoo.level2.model_copy(update={"steps": 3, "batch_size": 2, "warmup_steps": 1, "max_lines": 1})
+    straight, processor = build_model("S", zoo, seed=0)
+    pretrain(straight, processor, 2, stage, 5, data.block, data.page, tmp_path / "straight", workers=0)
+
+    resumed, processor = build_model("S", zoo, seed=0)
+    first_part = stage.model_copy(update={"time_budget_minutes": 1e-9})  # stops (and saves) after one step
+    history = pretrain(resumed, processor, 2, first_part, 5, data.block, data.page, tmp_path / "resumed", workers=0)
+    assert history.steps == [1]
+    resumed, processor = build_model("S", zoo, seed=0)  # a fresh process would start from scratch like this
+    history = pretrain(resumed, processor, 2, stage, 5, data.block, data.page, tmp_path / "resumed", workers=0)
+    assert history.steps == [1, 2, 3]
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6), name
+
+
+def test_training_examples_are_seeded_and_answerable(default_params) -> None:
+    data = default_params.data
+    fakers = make_fakers()
+    first = level_example(2, 1, 10, data.block, data.page, fakers, 0.9, 3)
+    again = level_example(2, 1, 10, data.block, data.page, make_fakers(), 0.9, 3)
+    assert first.answer == again.answer and first.image.tobytes() == again.image.tobytes()
+    scene = scene_example(4)
+    assert scene.image.size == (320, 48) and scene.answer
+    assert character_error_rate(["casa"], ["cama"]) == pytest.approx(0.25)
