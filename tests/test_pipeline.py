@@ -47,8 +47,13 @@ def test_smoke_pipeline_runs_and_writes_its_outputs(project: Path) -> None:
     assert (project / "reports" / "figures" / "01_data_examples.png").stat().st_size > 10_000
     summary = json.loads((project / "reports" / "data" / "summary.json").read_text(encoding="utf-8"))
     assert summary["test"]["documents"] == 12
+    for engine in ("tesseract", "rapidocr"):
+        metrics = json.loads((project / "results" / engine / "vanilla" / "metrics.json").read_text(encoding="utf-8"))
+        assert metrics["n_documents"] == 12 and 0 < metrics["score"]["mean"] <= 1
+        assert (project / "reports" / "notebooks" / f"06_baselines-{engine}.ipynb").is_file()
     shown = run(["dvc", "metrics", "show"], project)
     assert shown.returncode == 0 and "reports/data/summary.json" in shown.stdout
+    assert "results/tesseract/vanilla/metrics.json" in shown.stdout
 
 
 def test_nothing_changed_means_nothing_runs(project: Path) -> None:

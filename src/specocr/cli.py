@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -63,9 +62,14 @@ def score(
         raise typer.Exit(code=2) from None
     out = out or predictions.with_name("metrics.json")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(metrics.model_dump(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.write_text(metrics.model_dump_json(indent=2) + "\n", encoding="utf-8")
 
-    table = Table(title=f"{predictions} ({metrics.n_documents} documents)")
+    _print_metrics(f"{predictions} ({metrics.n_documents} documents)", metrics)
+    console.print(f"wrote {out}")
+
+
+def _print_metrics(title: str, metrics) -> None:
+    table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
     ci = metrics.score
@@ -76,8 +80,55 @@ def score(
         table.add_row(f"  {category} (n={group.n})", f"{group.score:.4f}")
     table.add_row("degeneration", f"{metrics.degeneration_rate:.2f}% ({metrics.degenerate_documents})")
     table.add_row("valid JSON", f"{metrics.json_validity_rate:.2f}%")
+    if metrics.pages_per_second is not None:
+        table.add_row("pages/s", f"{metrics.pages_per_second:.2f}")
     console.print(table)
-    console.print(f"wrote {out}")
+
+
+def resolve_dataset(data: str, split: str):
+    """A saved dataset folder, a parquet file or folder, or else a Hub dataset id."""
+    from specocr.data import load_benchmark
+
+    path = Path(data)
+    if path.is_dir() and ((path / "dataset_dict.json").is_file() or (path / "state.json").is_file()):
+        return load_benchmark("synthetic", path, split=split)
+    if path.exists():
+        return load_benchmark("local", path, split=split)
+    return load_benchmark("hub", data, split=split)
+
+
+@app.command()
+def evaluate(
+    system: str = typer.Option(..., "--system", "-s", help="an OCR engine: tesseract or rapidocr"),
+    data: str = typer.Option(..., "--data", "-d", help="saved dataset folder, parquet file/folder, or Hub id"),
+    out: Path = typer.Option(..., "--out", "-o", help="folder for predictions.jsonl and metrics.json"),
+    split: str = typer.Option("test", help="split to evaluate"),
+    params_file: Path = typer.Option(Path("params.yaml"), "--params", help="engine settings and scoring options"),
+) -> None:
+    """Run a system over a benchmark split and score it exactly as the pipeline's stages do (resumable)."""
+    from specocr.baselines import ENGINES, EngineUnavailable, get_engine
+    from specocr.evaluate.run import predict_with_engine, write_metrics
+
+    try:
+        params = load_params(params_file)
+    except ParamsError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(code=2) from None
+    if system not in ENGINES:
+        typer.echo(f"error: unknown system {system!r}; available: {', '.join(ENGINES)}", err=True)
+        raise typer.Exit(code=2)
+    dataset = resolve_dataset(data, split)
+    try:
+        engine = get_engine(system, params.baselines)
+    except EngineUnavailable as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    with engine:
+        predict_with_engine(engine.read, dataset, out, engine.label)
+    metrics = write_metrics(out, dataset, params.eval.degeneration.tail_chars, params.eval.degeneration.min_repeats,
+                            params.eval.bootstrap_resamples, params.eval.confidence, params.seed)
+    _print_metrics(f"{engine.label} on {data} [{split}]", metrics)
+    console.print(f"wrote {out / 'predictions.jsonl'} and {out / 'metrics.json'}")
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """Reading predictions and references from the plain files stages hand over.
 
 Predictions: JSONL, one object per document with ``id``, ``prediction`` and optionally
-``hit_token_limit`` (other keys, such as timings, are ignored here).
+``hit_token_limit`` and ``seconds`` (wall time; other keys are ignored here).
 References: a ``datasets`` folder saved with ``save_to_disk`` (a split of a DatasetDict, or a Dataset), a
 parquet file or folder in the DharmaOCR schema, or a JSONL with ``id``, ``assistant`` and optionally
 ``category`` and ``strength``. Images are never decoded: only the text columns are read.
@@ -51,6 +51,7 @@ def read_predictions(path: str | Path) -> list[Prediction]:
                 id=str(row["id"]),
                 prediction="" if text is None else str(text),
                 hit_token_limit=bool(row.get("hit_token_limit", False)),
+                seconds=None if row.get("seconds") is None else float(row["seconds"]),
             )
         )
     return predictions

@@ -26,6 +26,7 @@ class Prediction:
     id: str
     prediction: str
     hit_token_limit: bool = False
+    seconds: float | None = None  # wall time spent on this document, when measured
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class CorpusMetrics(BaseModel):
     degenerate_documents: int
     hit_token_limit_rate: float  # percent of documents
     json_validity_rate: float  # percent of documents
+    pages_per_second: float | None  # documents per second of measured wall time
+    degenerate_time_share: float | None  # percent of the wall time spent on degenerate outputs
 
 
 def is_structured_output(text: str) -> bool:
@@ -146,6 +149,9 @@ def corpus_metrics(
         raise ValueError("no documents to score")
     scores = [d.score for d in documents]
     hits = {p.id: p.hit_token_limit for p in predictions}
+    seconds = {p.id: p.seconds for p in predictions}
+    timed = all(seconds[d.id] is not None for d in documents)
+    total_seconds = sum(seconds[d.id] for d in documents) if timed else 0.0
     strengths = [None if r.strength is None else f"{r.strength:g}" for r in references]
     degenerate = sum(d.degenerate for d in documents)
     return CorpusMetrics(
@@ -159,4 +165,7 @@ def corpus_metrics(
         degenerate_documents=degenerate,
         hit_token_limit_rate=100.0 * sum(hits[d.id] for d in documents) / n,
         json_validity_rate=100.0 * sum(d.valid_json for d in documents) / n,
+        pages_per_second=n / total_seconds if timed and total_seconds > 0 else None,
+        degenerate_time_share=100.0 * sum(seconds[d.id] for d in documents if d.degenerate) / total_seconds
+        if timed and total_seconds > 0 else None,
     )

@@ -1,0 +1,77 @@
+"""Running a system over a benchmark split: resumable predictions, then the metrics every stage writes.
+
+``predictions.jsonl`` gets one line per document as soon as it is read (``id``, ``prediction``,
+``hit_token_limit``, ``seconds``), so a run that is killed continues where it stopped: documents already
+in the file are skipped, a half-written last line is dropped, nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import datasets
+from tqdm import tqdm
+
+from specocr.evaluate.io import read_predictions
+from specocr.evaluate.metrics import CorpusMetrics, Reference, corpus_metrics
+
+PREDICTIONS = "predictions.jsonl"
+METRICS = "metrics.json"
+
+
+def completed_ids(path: Path) -> set[str]:
+    """Ids already in a predictions file; a truncated last line (a killed write) is removed first."""
+    if not path.is_file():
+        return set()
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept, ids = [], set()
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            break  # only the last line can be partial: everything after it is dropped too
+        if not line.endswith("\n"):
+            break
+        kept.append(line)
+        ids.add(str(row["id"]))
+    if len(kept) != len(lines):
+        path.write_text("".join(kept), encoding="utf-8")
+    return ids
+
+
+def predict_with_engine(read: Callable, dataset: datasets.Dataset, out_dir: str | Path, description: str) -> Path:
+    """Run ``read(image) -> text`` on every document not yet in ``out_dir/predictions.jsonl``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / PREDICTIONS
+    done = completed_ids(path)
+    todo = [i for i, row_id in enumerate(dataset["id"]) if str(row_id) not in done]
+    with path.open("a", encoding="utf-8") as handle:
+        for index in tqdm(todo, desc=description, unit="page", mininterval=2.0):
+            row = dataset[index]
+            started = time.perf_counter()
+            text = read(row["image"])
+            seconds = time.perf_counter() - started
+            handle.write(json.dumps({"id": str(row["id"]), "prediction": text, "hit_token_limit": False,
+                                     "seconds": seconds}, ensure_ascii=False) + "\n")
+            handle.flush()
+    return path
+
+
+def references_of(dataset: datasets.Dataset) -> list[Reference]:
+    columns = dataset.select_columns(["id", "assistant", "category", "strength"]).to_list()
+    return [Reference(id=str(r["id"]), assistant=r["assistant"], category=r["category"], strength=r["strength"])
+            for r in columns]
+
+
+def write_metrics(out_dir: str | Path, dataset: datasets.Dataset, tail_chars: int, min_repeats: int,
+                  bootstrap_resamples: int, confidence: float, seed: int) -> CorpusMetrics:
+    """Score ``out_dir/predictions.jsonl`` against ``dataset`` and write ``out_dir/metrics.json``."""
+    out_dir = Path(out_dir)
+    metrics = corpus_metrics(read_predictions(out_dir / PREDICTIONS), references_of(dataset), tail_chars,
+                             min_repeats, bootstrap_resamples, confidence, seed)
+    (out_dir / METRICS).write_text(metrics.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    return metrics
