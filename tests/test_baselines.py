@@ -97,3 +97,28 @@ def test_cli_evaluate_writes_what_the_stage_writes(benchmark_dir: Path, tmp_path
     assert "pages/s" in result.output
     unknown = CliRunner().invoke(app, ["evaluate", "-s", "gpt", "-d", str(benchmark_dir), "-o", str(tmp_path / "x")])
     assert unknown.exit_code == 2 and "unknown system" in unknown.output
+
+
+def test_cli_evaluates_a_model_folder_and_flags_loops_at_the_cap(default_params, benchmark_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    """A randomly initialised zoo model loops until the cap: the run must record it and the rule catch it."""
+    import torch
+
+    from specocr.models.zoo import build_model, save_base
+
+    torch.set_num_threads(1)
+    model, processor = build_model("S", default_params.zoo, seed=0)
+    folder = save_base(model, processor, tmp_path / "random-S", "# card\n")
+    params = tmp_path / "params.yaml"
+    root = Path(__file__).resolve().parents[1]
+    params.write_text((root / "params.yaml").read_text(encoding="utf-8").replace(
+        "  max_new_tokens: 512\n  batch_size: 16\n", "  max_new_tokens: 64\n  batch_size: 4\n"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", "-s", str(folder), "-d", str(benchmark_dir),
+                                      "-o", str(tmp_path / "run"), "--params", str(params)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 6 and all(r["tokens"] <= 64 and r["seconds"] > 0 for r in rows)
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text(encoding="utf-8"))
+    looping = [r for r in rows if r["hit_token_limit"] and r["prediction"].count(r["prediction"][-15:]) >= 4]
+    assert metrics["degenerate_documents"] == len(looping) > 0
+    assert metrics["degenerate_time_share"] > 0

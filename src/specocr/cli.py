@@ -99,35 +99,49 @@ def resolve_dataset(data: str, split: str):
 
 @app.command()
 def evaluate(
-    system: str = typer.Option(..., "--system", "-s", help="an OCR engine: tesseract or rapidocr"),
+    system: str = typer.Option(..., "--system", "-s", help="an OCR engine (tesseract, rapidocr) or a model folder"),
     data: str = typer.Option(..., "--data", "-d", help="saved dataset folder, parquet file/folder, or Hub id"),
     out: Path = typer.Option(..., "--out", "-o", help="folder for predictions.jsonl and metrics.json"),
     split: str = typer.Option("test", help="split to evaluate"),
     params_file: Path = typer.Option(Path("params.yaml"), "--params", help="engine settings and scoring options"),
 ) -> None:
-    """Run a system over a benchmark split and score it exactly as the pipeline's stages do (resumable)."""
+    """Run a system over a benchmark split and score it exactly as the pipeline's stages do (resumable).
+
+    Models decode greedily with the structured-JSON prompt, eval.max_new_tokens and eval.batch_size."""
     from specocr.baselines import ENGINES, EngineUnavailable, get_engine
     from specocr.evaluate.run import predict_with_engine, write_metrics
+    from specocr.models.registry import is_model_folder, load_model_folder
 
     try:
         params = load_params(params_file)
     except ParamsError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=2) from None
-    if system not in ENGINES:
-        typer.echo(f"error: unknown system {system!r}; available: {', '.join(ENGINES)}", err=True)
+    if system not in ENGINES and not is_model_folder(system):
+        typer.echo(f"error: unknown system {system!r}: not one of {', '.join(ENGINES)} nor a model folder", err=True)
         raise typer.Exit(code=2)
     dataset = resolve_dataset(data, split)
-    try:
-        engine = get_engine(system, params.baselines)
-    except EngineUnavailable as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
-    with engine:
-        predict_with_engine(engine.read, dataset, out, engine.label)
+    if system in ENGINES:
+        try:
+            engine = get_engine(system, params.baselines)
+        except EngineUnavailable as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(code=2) from None
+        label = engine.label
+        with engine:
+            predict_with_engine(engine.read, dataset, out, label)
+    else:
+        import torch
+
+        from specocr.evaluate.generate import predict_with_model
+
+        torch.set_num_threads(params.eval.threads)
+        model, processor = load_model_folder(system)
+        label = system
+        predict_with_model(model, processor, dataset, out, params.eval.max_new_tokens, params.eval.batch_size, label)
     metrics = write_metrics(out, dataset, params.eval.degeneration.tail_chars, params.eval.degeneration.min_repeats,
                             params.eval.bootstrap_resamples, params.eval.confidence, params.seed)
-    _print_metrics(f"{engine.label} on {data} [{split}]", metrics)
+    _print_metrics(f"{label} on {data} [{split}]", metrics)
     console.print(f"wrote {out / 'predictions.jsonl'} and {out / 'metrics.json'}")
 
 

@@ -34,6 +34,13 @@ REQUIRED_SOURCE_COLUMNS = ("id", "assistant", "assistant_without_json")
 
 UNKNOWN_CATEGORY = "unknown"
 
+#: The instruction every model gets with a document image, at every stage (the paper's prompt is not
+#: published; this one asks for the same strict JSON).
+STRUCTURED_OCR_PROMPT = (
+    "Transcribe this document as JSON with the keys header, margin, text and footer, in that order; "
+    "leave out empty keys."
+)
+
 
 def structured_parts(**parts: str) -> dict[str, str]:
     """The non-empty parts in reading order; unknown keys are an error."""
