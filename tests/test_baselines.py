@@ -122,3 +122,23 @@ def test_cli_evaluates_a_model_folder_and_flags_loops_at_the_cap(default_params,
     looping = [r for r in rows if r["hit_token_limit"] and r["prediction"].count(r["prediction"][-15:]) >= 4]
     assert metrics["degenerate_documents"] == len(looping) > 0
     assert metrics["degenerate_time_share"] > 0
+
+
+def test_imported_predictions_are_scored_like_every_system(test_split, tmp_path: Path) -> None:
+    from specocr.baselines.imported import import_predictions, slug
+    from specocr.params import ImportedSystem
+
+    ground_truth = tmp_path / "api.jsonl"
+    ground_truth.write_text("".join(json.dumps({"id": int(row_id), "prediction": text}) + "\n"
+                                    for row_id, text in zip(test_split["id"], test_split["assistant"])),
+                            encoding="utf-8")
+    system = ImportedSystem(name="Claude Opus 4.6", predictions=str(ground_truth), pages_per_second=0.5)
+    metrics = import_predictions(system, test_split, tmp_path / slug(system.name), 15, 4, 100, 0.95, 0)
+    assert slug(system.name) == "claude-opus-4.6"
+    assert metrics.json_validity_rate == 100.0 and metrics.pages_per_second == pytest.approx(0.5)
+    assert metrics.levenshtein == pytest.approx(1.0)
+    incomplete = tmp_path / "short.jsonl"
+    incomplete.write_text("\n".join(ground_truth.read_text(encoding="utf-8").splitlines()[:2]) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="references without a prediction"):
+        import_predictions(system.model_copy(update={"predictions": str(incomplete)}), test_split,
+                           tmp_path / "short", 15, 4, 100, 0.95, 0)
