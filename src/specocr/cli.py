@@ -8,10 +8,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from specocr.params import ParamsError, load_params
+from specocr.params import Params, ParamsError, load_params
 
 app = typer.Typer(help="specocr: reproduce and extend DharmaOCR's specialization experiments.", no_args_is_help=True)
 console = Console()
+
+
+def _params_or_exit(path: Path) -> Params:
+    """The validated params, or exit 2 with the key paths of what is wrong."""
+    try:
+        return load_params(path)
+    except ParamsError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(code=2) from None
 
 
 @app.command("check-params")
@@ -20,11 +29,7 @@ def check_params(
     out: Path | None = typer.Option(None, help="also write the validated tree here as JSON"),
 ) -> None:
     """Validate a params file (unknown keys, wrong types) and exit non-zero naming each bad key path."""
-    try:
-        params = load_params(path)
-    except ParamsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(code=2) from None
+    params = _params_or_exit(path)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(params.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -112,11 +117,7 @@ def evaluate(
     from specocr.evaluate.run import predict_with_engine, write_metrics
     from specocr.models.registry import is_model_folder, load_model_folder
 
-    try:
-        params = load_params(params_file)
-    except ParamsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(code=2) from None
+    params = _params_or_exit(params_file)
     if system not in ENGINES and not is_model_folder(system):
         typer.echo(f"error: unknown system {system!r}: not one of {', '.join(ENGINES)} nor a model folder", err=True)
         raise typer.Exit(code=2)
@@ -154,11 +155,7 @@ def pretrain(
     """Pretrain (or resume) one zoo base model and save it under the zoo folder with its model card."""
     from specocr.models.foundations import train_zoo_base
 
-    try:
-        params = load_params(params_file)
-    except ParamsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(code=2) from None
+    params = _params_or_exit(params_file)
     if base not in params.bases:
         typer.echo(f"error: unknown base {base!r}; params define {sorted(params.bases)}", err=True)
         raise typer.Exit(code=2)
