@@ -1,4 +1,10 @@
-"""Loading any base or fine-tuned model folder: the zoo's, or one saved by transformers from the Hub."""
+"""Base models by name, and loading any model folder (the zoo's, a Hub snapshot, a fine-tuned one).
+
+``resolve_base(name, params)`` turns every name in ``params.bases`` into a local folder: zoo names from the
+committed ``zoo/`` folder, Hub ids through ``huggingface_hub.snapshot_download`` pinned to their revision
+(paper scale; set ``HF_HUB_OFFLINE=1`` to use only what is already in the Hugging Face cache), local
+folders as they are.
+"""
 
 from __future__ import annotations
 
@@ -25,3 +31,29 @@ def load_model_folder(folder: str | Path, dtype: torch.dtype = torch.float32, de
     processor = AutoProcessor.from_pretrained(folder, trust_remote_code=True)
     processor.tokenizer.padding_side = "left"
     return model, processor
+
+
+#: Files a base folder needs to be loaded; weights may be sharded, so they are matched by pattern.
+SNAPSHOT_PATTERNS = ["*.json", "*.safetensors", "*.jinja", "*.py", "*.txt", "*.model", "README.md"]
+
+
+def resolve_base(name: str, params, root: str | Path = ".") -> Path:
+    """The folder holding base ``name``; raises with what to do when it is not there."""
+    if name not in params.bases:
+        raise KeyError(f"unknown base {name!r}; params define {sorted(params.bases)}")
+    spec = params.bases[name]
+    root = Path(root)
+    if spec.source == "zoo":
+        folder = root / params.zoo.folder / spec.location
+        if not is_model_folder(folder):
+            raise FileNotFoundError(f"zoo base {name} is not built: {folder} has no config.json "
+                                    f"(build it with `specocr pretrain {name}`)")
+        return folder
+    if spec.source == "local":
+        folder = Path(spec.location)
+        if not is_model_folder(folder):
+            raise FileNotFoundError(f"local base {name}: {folder} has no config.json")
+        return folder
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(spec.location, revision=spec.revision, allow_patterns=SNAPSHOT_PATTERNS))

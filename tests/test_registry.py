@@ -1,0 +1,47 @@
+"""Resolving base names: zoo folders, local folders, and Hub ids through huggingface_hub (offline here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from specocr.models.registry import resolve_base
+from specocr.params import BaseSpec
+
+
+def with_bases(params, **bases: BaseSpec):
+    return params.model_copy(update={"bases": bases})
+
+
+def spec(source: str, location: str, revision: str | None = None) -> BaseSpec:
+    return BaseSpec(source=source, location=location, revision=revision, level=2, size="S", analogue_of=None)
+
+
+def test_zoo_and_local_bases(default_params, tmp_path: Path) -> None:
+    (tmp_path / "zoo" / "ocr-S").mkdir(parents=True)
+    (tmp_path / "zoo" / "ocr-S" / "config.json").write_text("{}", encoding="utf-8")
+    params = with_bases(default_params, **{"ocr-S": spec("zoo", "ocr-S"), "mine": spec("local", str(tmp_path / "zoo" / "ocr-S")),
+                                           "missing": spec("zoo", "ocr-M")})
+    assert resolve_base("ocr-S", params, tmp_path) == tmp_path / "zoo" / "ocr-S"
+    assert resolve_base("mine", params, tmp_path) == tmp_path / "zoo" / "ocr-S"
+    with pytest.raises(FileNotFoundError, match="specocr pretrain missing"):
+        resolve_base("missing", params, tmp_path)
+    with pytest.raises(KeyError):
+        resolve_base("nope", params, tmp_path)
+
+
+def test_hub_ids_resolve_through_the_hugging_face_cache(default_params, tmp_path: Path, monkeypatch) -> None:
+    # The Hub's cache layout, as snapshot_download leaves it: the same call then works without a network.
+    revision = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--nanonets--Nanonets-OCR2-3B"
+    (repo / "snapshots" / revision).mkdir(parents=True)
+    (repo / "snapshots" / revision / "config.json").write_text('{"model_type": "qwen2_5_vl"}', encoding="utf-8")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(revision, encoding="utf-8")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
+    params = with_bases(default_params, nanonets=spec("hub", "nanonets/Nanonets-OCR2-3B", "main"))
+    folder = resolve_base("nanonets", params, tmp_path)
+    assert folder == repo / "snapshots" / revision and (folder / "config.json").is_file()
