@@ -2,6 +2,7 @@
 #   make repro                          set up, then `dvc repro` of the embedded default (params.yaml)
 #   make repro PARAMS=params/smoke.yaml the same pipeline on another params file (copied onto params.yaml)
 #   make test                           set up, then the test suite (what CI runs)
+#   make zoo                            pretrain the four zoo bases in order (resumable; hours on a CPU)
 
 PARAMS ?= params.yaml
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -14,7 +15,7 @@ TORCH_PIP_ARGS ?=
 APT_PACKAGES := tesseract-ocr tesseract-ocr-por fonts-dejavu-core fonts-liberation fonts-dkg-handwriting \
 	fonts-breip fonts-dancingscript
 
-.PHONY: repro test setup system-deps clean-venv
+.PHONY: repro test zoo setup system-deps clean-venv
 
 repro: setup
 ifneq ($(PARAMS),params.yaml)
@@ -26,6 +27,11 @@ endif
 
 test: setup
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest
+
+# Level 1 before level 2 of each size: a level-2 base continues from the saved level-1 base.
+ZOO_BASES := generalist-S ocr-S generalist-M ocr-M
+zoo: setup
+	for base in $(ZOO_BASES); do OMP_WAIT_POLICY=PASSIVE $(BIN)/specocr pretrain $$base --params $(PARAMS) || exit 1; done
 
 setup: system-deps $(VENV)/.installed
 
