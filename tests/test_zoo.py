@@ -122,3 +122,14 @@ def test_training_examples_are_seeded_and_answerable(default_params) -> None:
     scene = scene_example(4)
     assert scene.image.size == (320, 48) and scene.answer
     assert character_error_rate(["casa"], ["cama"]) == pytest.approx(0.25)
+
+
+def test_bootstrap_examples_are_short_clean_monospace_lines(default_params) -> None:
+    from specocr.models.pretraining_data import easy_ocr_example
+
+    data = default_params.data
+    examples = [easy_ocr_example(seed, data.block, data.page) for seed in range(20)]
+    assert all(1 <= len(e.answer) <= 12 and "\n" not in e.answer for e in examples)
+    assert all(e.image.size == (data.block.width, 2 * data.block.padding + data.block.line_height) for e in examples)
+    stream = [level_example(2, 0, i, data.block, data.page, make_fakers(), 1.0, 3, easy_share=1.0) for i in range(5)]
+    assert all(len(e.answer) <= 12 for e in stream)

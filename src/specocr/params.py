@@ -137,6 +137,8 @@ class PretrainingStage(_Strict):
     warmup_steps: NonNegativeInt
     ocr_share: Annotated[float, Field(ge=0, le=1)] = Field(description="share of general-OCR examples; the rest are scenes")
     max_lines: PositiveInt = Field(description="OCR examples have 1..max_lines lines")
+    easy_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        description="share of OCR examples that are clean monospace lines of <= 12 characters (bootstrap)")
     time_budget_minutes: Annotated[float, Field(gt=0)] = Field(description="stop (and save) after this long")
 
 

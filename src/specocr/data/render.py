@@ -286,11 +286,15 @@ def render_document(
     page: PageLayout,
     strength: float,
     seed: int,
+    font: str | None = None,
 ) -> Rendered:
-    """Draw ``content`` in a font of its category's style, degrade it, and return what was drawn."""
+    """Draw ``content`` in a font of its category's style (or the font file named ``font``), degrade it,
+    and return what was drawn."""
     rng = random.Random(seed)
     style = CATEGORY_STYLE[content.category]
     font_path = rng.choice(check_fonts()[style])
+    if font is not None:
+        font_path = find_font(font)
     handwritten = style == "handwritten"
     ink = rng.choice(INK_COLOURS) if handwritten else INK_COLOURS[0]
 

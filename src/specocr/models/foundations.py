@@ -50,7 +50,7 @@ class ExampleStream(IterableDataset):
             first = step * self.stage.batch_size
             examples = [
                 level_example(self.level, self.seed, index, self.block, self.page, fakers,
-                              self.stage.ocr_share, self.stage.max_lines).as_prompt_completion()
+                              self.stage.ocr_share, self.stage.max_lines, self.stage.easy_share).as_prompt_completion()
                 for index in range(first, first + self.stage.batch_size)
             ]
             yield collate(examples)

@@ -139,16 +139,31 @@ def ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[st
     return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
 
 
+def easy_ocr_example(seed: int, block: BlockLayout, page: PageLayout) -> Example:
+    """A bootstrap example: one clean line of at most 12 characters in DejaVu Sans Mono. From random
+    weights, text-to-column alignment is found on these first (the feasibility study's level 0)."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,-/"
+    text = "".join(rng.choice(letters) for _ in range(rng.randint(1, 12)))
+    content = DocumentContent("printed", "easy", None, [text])
+    layout = block.model_copy(update={"max_lines": 1})
+    rendered = render_document(content, "block", layout, page, strength=0.0, seed=seed, font="DejaVuSansMono.ttf")
+    return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
+
+
 def make_fakers() -> dict[str, Faker]:
     return {locale: Faker(locale) for locale in LOCALES}
 
 
 def level_example(level: int, seed: int, index: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker],
-                  ocr_share: float, max_lines: int) -> Example:
+                  ocr_share: float, max_lines: int, easy_share: float = 0.0) -> Example:
     """Example ``index`` of a level's stream. Level 1 mixes in some OCR (``ocr_share``, short lines only),
-    as an instruct model has seen some text; level 2 is OCR with some level-1 scenes kept in."""
+    as an instruct model has seen some text; level 2 is OCR with some level-1 scenes kept in. An
+    ``easy_share`` of the OCR examples are clean, short monospace lines (:func:`easy_ocr_example`)."""
     example_seed = document_seed(seed, f"level{level}", index)
     rng = random.Random(example_seed)
     if rng.random() < ocr_share:
+        if rng.random() < easy_share:
+            return easy_ocr_example(example_seed, block, page)
         return ocr_example(example_seed, block, page, fakers, max_lines)
     return scene_example(example_seed, width=block.width)
