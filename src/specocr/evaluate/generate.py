@@ -28,11 +28,15 @@ def prompt_messages(prompt: str = STRUCTURED_OCR_PROMPT) -> list[dict]:
 
 
 @torch.no_grad()
-def generate_batch(model, processor, images: list, max_new_tokens: int, prompt: str = STRUCTURED_OCR_PROMPT,
-                   do_sample: bool = False, temperature: float = 1.0) -> list[dict]:
-    """Outputs for a batch of images: ``prediction``, ``hit_token_limit``, ``tokens``, ``seconds``."""
-    text = processor.apply_chat_template(prompt_messages(prompt), add_generation_prompt=True, tokenize=False)
-    batch = processor(text=[text] * len(images), images=images, return_tensors="pt", padding=True).to(model.device)
+def generate_batch(model, processor, images: list, max_new_tokens: int,
+                   prompt: str | list[str] = STRUCTURED_OCR_PROMPT, do_sample: bool = False,
+                   temperature: float = 1.0) -> list[dict]:
+    """Outputs for a batch of images (one prompt for all, or one per image): ``prediction``,
+    ``hit_token_limit``, ``tokens``, ``seconds``."""
+    prompts = [prompt] * len(images) if isinstance(prompt, str) else prompt
+    texts = [processor.apply_chat_template(prompt_messages(p), add_generation_prompt=True, tokenize=False)
+             for p in prompts]
+    batch = processor(text=texts, images=images, return_tensors="pt", padding=True).to(model.device)
     eos_ids = model.generation_config.eos_token_id
     eos_ids = set(eos_ids if isinstance(eos_ids, list) else [eos_ids])
     started = time.perf_counter()

@@ -90,7 +90,16 @@ def _rows_from_parquet(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _rows_from_saved_dataset(path: Path, split: str) -> list[dict[str, Any]]:
+def references_from_dataset(dataset, origin: str = "dataset") -> list[Reference]:
+    """References from a ``datasets.Dataset`` in the benchmark schema (text columns only, images untouched)."""
+    missing = [c for c in _REFERENCE_COLUMNS if c not in dataset.column_names]
+    if missing:
+        raise ValueError(f"{origin}: missing required columns {missing} (has {dataset.column_names})")
+    columns = [c for c in (*_REFERENCE_COLUMNS, *_OPTIONAL_COLUMNS) if c in dataset.column_names]
+    return _references_from_rows(dataset.select_columns(columns).to_list(), origin)
+
+
+def _saved_dataset_references(path: Path, split: str) -> list[Reference]:
     import datasets  # imported here: it is slow to import and only this reader needs it
 
     loaded = datasets.load_from_disk(str(path))
@@ -98,11 +107,7 @@ def _rows_from_saved_dataset(path: Path, split: str) -> list[dict[str, Any]]:
         if split not in loaded:
             raise ValueError(f"{path}: no split {split!r} (splits: {sorted(loaded)})")
         loaded = loaded[split]
-    missing = [c for c in _REFERENCE_COLUMNS if c not in loaded.column_names]
-    if missing:
-        raise ValueError(f"{path}: missing required columns {missing} (has {loaded.column_names})")
-    columns = [c for c in (*_REFERENCE_COLUMNS, *_OPTIONAL_COLUMNS) if c in loaded.column_names]
-    return loaded.select_columns(columns).to_list()
+    return references_from_dataset(loaded, str(path))
 
 
 def read_references(path: str | Path, split: str = "test") -> list[Reference]:
@@ -111,8 +116,8 @@ def read_references(path: str | Path, split: str = "test") -> list[Reference]:
     if not path.exists():
         raise FileNotFoundError(f"references not found: {path}")
     if path.is_dir() and ((path / "dataset_dict.json").exists() or (path / "dataset_info.json").exists()):
-        rows = _rows_from_saved_dataset(path, split)
-    elif path.suffix == ".parquet" or path.is_dir():
+        return _saved_dataset_references(path, split)
+    if path.suffix == ".parquet" or path.is_dir():
         rows = _rows_from_parquet(path)
     elif path.suffix in (".jsonl", ".json"):
         rows = _read_jsonl(path)

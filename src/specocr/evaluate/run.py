@@ -15,8 +15,8 @@ from pathlib import Path
 import datasets
 from tqdm import tqdm
 
-from specocr.evaluate.io import read_predictions
-from specocr.evaluate.metrics import CorpusMetrics, Reference, corpus_metrics
+from specocr.evaluate.io import read_predictions, references_from_dataset
+from specocr.evaluate.metrics import CorpusMetrics, corpus_metrics
 
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
@@ -61,17 +61,11 @@ def predict_with_engine(read: Callable, dataset: datasets.Dataset, out_dir: str 
     return path
 
 
-def references_of(dataset: datasets.Dataset) -> list[Reference]:
-    columns = dataset.select_columns(["id", "assistant", "category", "strength"]).to_list()
-    return [Reference(id=str(r["id"]), assistant=r["assistant"], category=r["category"], strength=r["strength"])
-            for r in columns]
-
-
 def write_metrics(out_dir: str | Path, dataset: datasets.Dataset, tail_chars: int, min_repeats: int,
                   bootstrap_resamples: int, confidence: float, seed: int) -> CorpusMetrics:
     """Score ``out_dir/predictions.jsonl`` against ``dataset`` and write ``out_dir/metrics.json``."""
     out_dir = Path(out_dir)
-    metrics = corpus_metrics(read_predictions(out_dir / PREDICTIONS), references_of(dataset), tail_chars,
+    metrics = corpus_metrics(read_predictions(out_dir / PREDICTIONS), references_from_dataset(dataset), tail_chars,
                              min_repeats, bootstrap_resamples, confidence, seed)
     (out_dir / METRICS).write_text(metrics.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return metrics

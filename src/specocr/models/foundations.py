@@ -75,20 +75,18 @@ def held_out_sets(seed: int, count: int, block: BlockLayout, page: PageLayout) -
     return {"general_lines": lines, "general_blocks": blocks, "scenes": scenes}
 
 
-@torch.no_grad()
 def generate_answers(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor, examples: list[Example],
                      max_new_tokens: int = 160, batch_size: int = 16) -> list[str]:
-    """Greedy answers, batched with left padding."""
+    """Greedy answers to each example's own question, batched with left padding."""
+    from specocr.evaluate.generate import generate_batch
+
     model.eval()
     answers = []
     for start in range(0, len(examples), batch_size):
         chunk = examples[start:start + batch_size]
-        prompts = [processor.apply_chat_template(e.as_prompt_completion()["prompt"], add_generation_prompt=True,
-                                                 tokenize=False) for e in chunk]
-        batch = processor(text=prompts, images=[e.image for e in chunk], return_tensors="pt", padding=True)
-        batch = batch.to(model.device)
-        output = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False)
-        answers += processor.batch_decode(output[:, batch["input_ids"].shape[1]:], skip_special_tokens=True)
+        outputs = generate_batch(model, processor, [e.image for e in chunk], max_new_tokens,
+                                 prompt=[e.prompt for e in chunk])
+        answers += [output["prediction"] for output in outputs]
     return answers
 
 
