@@ -28,10 +28,10 @@ endif
 test: setup
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest
 
-# Level 1 before level 2 of each size: a level-2 base continues from the saved level-1 base.
-ZOO_BASES := generalist-S ocr-S generalist-M ocr-M
+# Pretrain the zoo bases named in params.bases (hours on 2 CPU cores; minutes on a GPU): one process per
+# size, side by side. Re-running resumes from the checkpoints in zoo/.work/.
 zoo: setup
-	for base in $(ZOO_BASES); do OMP_WAIT_POLICY=PASSIVE $(BIN)/specocr pretrain $$base --params $(PARAMS) || exit 1; done
+	$(BIN)/specocr build-zoo --params params.yaml
 
 setup: system-deps $(VENV)/.installed
 

@@ -1,48 +1,59 @@
-"""Training images/s of zoo pretraining on this machine, by torch threads and rendering workers.
+"""Training images/s of zoo pretraining on this machine, by batch kind, model size and torch threads.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/pretraining_throughput.py THREADS WORKERS LEVEL [--size S]
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/pretraining_throughput.py --size S --threads 2
 
-Runs 8 steps of level LEVEL's stream (batch and lengths from params.yaml) from a fresh model and prints
-images/s, first batch included.
+Batches hold one kind of example each (``pretraining_data.level_batch``), so each kind has its own cost:
+the sequence length (vision tokens + prompt + answer, one token per character and per 8 x 8 px patch) sets
+it. For every kind: one warm-up step, then ``--steps`` timed forward/backward/AdamW steps of batch 32 on
+pre-rendered batches (rendering is not timed: it runs in a separate worker during pretraining).
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
-from pathlib import Path
+import time
 
 import torch
+from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
-from specocr.models.foundations import pretrain
+from specocr.models.pretraining_data import easy_ocr_example, make_fakers, ocr_example, scene_example
 from specocr.models.zoo import build_model
 from specocr.params import load_params
-
-ROOT = Path(__file__).resolve().parents[1]
+from specocr.paths import project_root
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("threads", type=int)
-    parser.add_argument("workers", type=int)
-    parser.add_argument("level", type=int, choices=[1, 2])
     parser.add_argument("--size", default="S")
-    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    params = load_params(ROOT / "params.yaml")
-    stage = (params.zoo.level1 if args.level == 1 else params.zoo.level2).model_copy(
-        update={"steps": args.steps, "time_budget_minutes": 30.0})
+    params = load_params(project_root() / "params.yaml")
+    block, page, fakers = params.data.block, params.data.page, make_fakers()
+    kinds = {
+        "scenes": lambda i: scene_example(i, width=block.width),
+        "easy lines": lambda i: easy_ocr_example(i, block, page),
+        "1-line blocks": lambda i: ocr_example(i, block, page, fakers, 1),
+        "2-line blocks": lambda i: ocr_example(i, block, page, fakers, 2),
+        "3-line blocks": lambda i: ocr_example(i, block, page, fakers, 3),
+    }
     model, processor = build_model(args.size, params.zoo, seed=0)
-    work = Path(tempfile.mkdtemp())
-    try:
-        history = pretrain(model, processor, args.level, stage, 0, params.data.block, params.data.page, work,
-                           workers=args.workers, checkpoint_every=10_000)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    rate = args.steps * stage.batch_size / history.seconds
-    print(f"level {args.level} size {args.size} threads={args.threads} workers={args.workers}: {rate:.1f} img/s")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    collate = DataCollatorForVisionLanguageModeling(processor, completion_only_loss=True)
+    print(f"size {args.size}, {args.threads} thread(s), batch {args.batch}")
+    for kind, make in kinds.items():
+        batches = [collate([make(step * args.batch + i).as_prompt_completion() for i in range(args.batch)])
+                   for step in range(args.steps + 1)]
+        for step, batch in enumerate(batches):
+            if step == 1:
+                started = time.perf_counter()  # the first step is a warm-up
+            model(**batch).loss.backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+        rate = args.steps * args.batch / (time.perf_counter() - started)
+        print(f"{kind:14} {tuple(batches[0]['input_ids'].shape)[1]:4} tokens  {rate:5.1f} images/s")
 
 
 if __name__ == "__main__":

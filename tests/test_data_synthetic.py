@@ -92,7 +92,7 @@ def test_render_draws_what_the_ground_truth_says(default_params, layout: str) ->
         if layout == "block":
             lines = sum(len(v.split("\n")) for v in rendered.parts.values())
             assert lines <= data.block.max_lines and "margin" not in rendered.parts
-            assert rendered.image.size == (data.block.width, 2 * data.block.padding + lines * data.block.line_height)
+            assert rendered.image.size == (data.block.width, lines * data.block.line_height)
         else:
             assert rendered.image.size == (data.page.width, data.page.height)
         # Every line drawn is a prefix-preserving piece of the content: nothing invented.

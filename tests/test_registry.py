@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,32 @@ def test_hub_ids_resolve_through_the_hugging_face_cache(default_params, tmp_path
     params = with_bases(default_params, nanonets=spec("hub", "nanonets/Nanonets-OCR2-3B", "main"))
     folder = resolve_base("nanonets", params, tmp_path)
     assert folder == repo / "snapshots" / revision and (folder / "config.json").is_file()
+
+
+def test_materialized_bases_are_self_contained_copies(default_params, tmp_path: Path, monkeypatch) -> None:
+    from specocr.models.registry import materialize_base
+
+    (tmp_path / "zoo" / "ocr-S").mkdir(parents=True)
+    (tmp_path / "zoo" / "ocr-S" / "config.json").write_text("{}", encoding="utf-8")
+    revision = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--Qwen--Qwen2.5-VL-3B-Instruct"
+    (repo / "snapshots" / revision).mkdir(parents=True)
+    (repo / "blobs").mkdir()
+    (repo / "blobs" / "3f2a").write_text('{"model_type": "qwen2_5_vl"}', encoding="utf-8")
+    (repo / "snapshots" / revision / "config.json").symlink_to("../../blobs/3f2a")  # as the cache stores files
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(revision, encoding="utf-8")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
+    params = with_bases(default_params, **{"ocr-S": spec("zoo", "ocr-S"),
+                                           "qwen": spec("hub", "Qwen/Qwen2.5-VL-3B-Instruct", "main")})
+
+    copied = materialize_base("ocr-S", params, tmp_path / "bases" / "ocr-S", tmp_path)
+    assert (copied / "config.json").read_text(encoding="utf-8") == "{}"
+    (copied / "stale.txt").write_text("left from an earlier run", encoding="utf-8")
+    assert not (materialize_base("ocr-S", params, copied, tmp_path) / "stale.txt").exists()
+
+    downloaded = materialize_base("qwen", params, tmp_path / "bases" / "qwen", tmp_path)
+    assert json.loads((downloaded / "config.json").read_text(encoding="utf-8")) == {"model_type": "qwen2_5_vl"}
+    assert not downloaded.is_symlink() and not (downloaded / "config.json").is_symlink()

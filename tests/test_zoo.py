@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import torch
 
 from specocr.models.foundations import character_error_rate, generate_answers, pretrain
-from specocr.models.pretraining_data import level_example, make_fakers, ocr_example, scene_example
+from specocr.models.pretraining_data import level_batch, make_fakers, ocr_example, scene_example
 from specocr.models.zoo import (
     SPECIAL_TOKENS,
     build_model,
@@ -98,16 +99,16 @@ def test_saved_folder_loads_by_path_in_transformers_and_trl(tmp_path: Path, defa
 
 def test_pretraining_resumes_exactly_where_it_stopped(tmp_path: Path, default_params) -> None:
     zoo, data = default_params.zoo, default_params.data
-    stage = zoo.level2.model_copy(update={"steps": 3, "batch_size": 2, "warmup_steps": 1, "max_lines": 1})
+    stage = zoo.level2.model_copy(update={"batch_size": 2, "warmup_steps": 1, "max_lines": 1})
     straight, processor = build_model("S", zoo, seed=0)
-    pretrain(straight, processor, 2, stage, 5, data.block, data.page, tmp_path / "straight", workers=0)
+    pretrain(straight, processor, 2, stage, 3, 5, data.block, data.page, tmp_path / "straight", workers=0)
 
     resumed, processor = build_model("S", zoo, seed=0)
     first_part = stage.model_copy(update={"time_budget_minutes": 1e-9})  # stops (and saves) after one step
-    history = pretrain(resumed, processor, 2, first_part, 5, data.block, data.page, tmp_path / "resumed", workers=0)
+    history = pretrain(resumed, processor, 2, first_part, 3, 5, data.block, data.page, tmp_path / "resumed", workers=0)
     assert history.steps == [1]
     resumed, processor = build_model("S", zoo, seed=0)  # a fresh process would start from scratch like this
-    history = pretrain(resumed, processor, 2, stage, 5, data.block, data.page, tmp_path / "resumed", workers=0)
+    history = pretrain(resumed, processor, 2, stage, 3, 5, data.block, data.page, tmp_path / "resumed", workers=0)
     assert history.steps == [1, 2, 3]
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6), name
@@ -116,11 +117,13 @@ def test_pretraining_resumes_exactly_where_it_stopped(tmp_path: Path, default_pa
 def test_training_examples_are_seeded_and_answerable(default_params) -> None:
     data = default_params.data
     fakers = make_fakers()
-    first = level_example(2, 1, 10, data.block, data.page, fakers, 0.9, 3)
-    again = level_example(2, 1, 10, data.block, data.page, make_fakers(), 0.9, 3)
-    assert first.answer == again.answer and first.image.tobytes() == again.image.tobytes()
+    first = level_batch(2, 1, 10, 4, data.block, data.page, fakers, 0.9, 3)
+    again = level_batch(2, 1, 10, 4, data.block, data.page, make_fakers(), 0.9, 3)
+    assert [e.answer for e in first] == [e.answer for e in again]
+    assert [e.image.tobytes() for e in first] == [e.image.tobytes() for e in again]
+    assert all(e.answer for e in first)
     scene = scene_example(4)
-    assert scene.image.size == (320, 48) and scene.answer
+    assert scene.image.size == (320, 32) and scene.answer
     assert character_error_rate(["casa"], ["cama"]) == pytest.approx(0.25)
 
 
@@ -128,8 +131,75 @@ def test_bootstrap_examples_are_short_clean_monospace_lines(default_params) -> N
     from specocr.models.pretraining_data import easy_ocr_example
 
     data = default_params.data
-    examples = [easy_ocr_example(seed, data.block, data.page) for seed in range(20)]
+    examples = [easy_ocr_example(seed, data.block, data.page, font_px) for seed in range(20) for font_px in (None, 13)]
     assert all(1 <= len(e.answer) <= 12 and "\n" not in e.answer for e in examples)
-    assert all(e.image.size == (data.block.width, 2 * data.block.padding + data.block.line_height) for e in examples)
-    stream = [level_example(2, 0, i, data.block, data.page, make_fakers(), 1.0, 3, easy_share=1.0) for i in range(5)]
-    assert all(len(e.answer) <= 12 for e in stream)
+    assert any(" " in e.answer for e in examples)  # words, not one run of random characters
+    assert all(e.image.size == (data.block.width, data.block.line_height) for e in examples)
+    batch = level_batch(2, 0, 0, 5, data.block, data.page, make_fakers(), 1.0, 3, easy_share=1.0)
+    assert all(len(e.answer) <= 12 for e in batch)
+
+
+def test_a_batch_has_one_kind_and_one_line_count(default_params) -> None:
+    """Mixed lengths in a batch would pad every example to the longest (most of the compute)."""
+    data, fakers = default_params.data, make_fakers()
+    heights = [{e.image.size[1] for e in level_batch(2, 3, step, 8, data.block, data.page, fakers, 0.9, 3)}
+               for step in range(12)]
+    assert all(len(h) == 1 for h in heights)
+    assert len(set().union(*heights)) > 1  # still, the stream has several kinds
+
+
+def test_build_zoo_trains_each_size_level_1_then_level_2(tmp_path: Path, monkeypatch) -> None:
+    """`specocr build-zoo` (the frozen zoo stage) on a few steps: both levels saved, with cards and histories."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from specocr.cli import app
+    from conftest import ROOT
+
+    tree = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    tree["bases"] = {name: spec for name, spec in tree["bases"].items() if spec["size"] == "S"}
+    tree["zoo"].update(eval_examples=2, checkpoint_every=1)
+    for level in ("level1", "level2"):
+        tree["zoo"][level].update(steps={size: 2 for size in tree["zoo"]["sizes"]}, batch_size=2, warmup_steps=1)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(tree), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    result = CliRunner().invoke(app, ["build-zoo", "--params", "params.yaml"])
+    assert result.exit_code == 0, result.output + (tmp_path / "zoo" / ".work" / "S.log").read_text()
+    for name in tree["bases"]:
+        folder = tmp_path / "zoo" / name
+        assert (folder / "config.json").is_file() and "cer_printed_lines" in (folder / "README.md").read_text()
+    history = json.loads((tmp_path / "zoo" / "ocr-S" / "training_history.json").read_text(encoding="utf-8"))
+    assert history["steps"] == [1, 2]
+    assert "continued from `generalist-S`" in (tmp_path / "zoo" / "ocr-S" / "README.md").read_text()
+
+
+def test_bootstrap_starts_with_easy_lines_and_fades_into_the_mix(default_params) -> None:
+    from specocr.data.synthetic import document_seed
+    from specocr.models.pretraining_data import easy_ocr_example
+
+    data, fakers = default_params.data, make_fakers()
+
+    def is_easy(step: int) -> bool:
+        batch = level_batch(2, 5, step, 2, data.block, data.page, fakers, 1.0, 3, 0.0, bootstrap_steps=40)
+        easy = [easy_ocr_example(document_seed(5, "level2", step * 2 + i), data.block, data.page) for i in range(2)]
+        return [e.answer for e in batch] == [e.answer for e in easy]
+
+    assert all(is_easy(step) for step in range(3))  # at the start, easy lines only
+    assert not any(is_easy(step) for step in range(40, 50))  # then the level's mix (no easy share here)
+
+
+def test_easy_lines_at_13_px_put_one_character_in_each_vision_patch(default_params) -> None:
+    from specocr.models.pretraining_data import easy_ocr_example
+
+    data = default_params.data
+
+    def pixels_per_character(font_px: int | None) -> float:
+        example = max((easy_ocr_example(seed, data.block, data.page, font_px) for seed in range(10)),
+                      key=lambda e: len(e.answer))
+        grey = example.image.convert("L")
+        inked = [x for x in range(grey.width) if min(grey.getpixel((x, y)) for y in range(grey.height)) < 128]
+        return (max(inked) + 1 - data.block.side_padding) / len(example.answer)
+
+    assert 7.0 <= pixels_per_character(13) <= 8.5  # patch_size 8
+    assert pixels_per_character(None) < 7.0  # the benchmark's text is denser

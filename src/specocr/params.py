@@ -48,7 +48,9 @@ class BlockLayout(_Strict):
     max_lines: PositiveInt = Field(description="lines of text per document, at most")
     line_height: PositiveInt = Field(description="px per text line")
     font_size: PositiveInt = Field(description="font size in px (about 8 px per character at 13)")
-    padding: NonNegativeInt = Field(description="blank px around the text")
+    side_padding: NonNegativeInt = Field(
+        description="blank px left and right of the text; lines fill the height exactly, so with 16 px lines "
+                    "and 8 px vision patches every text line is exactly two patch rows")
 
 
 class PageLayout(_Strict):
@@ -131,14 +133,21 @@ class ZooSize(_Strict):
 class PretrainingStage(_Strict):
     """One level of foundation pretraining (level 2 continues from level 1)."""
 
-    steps: PositiveInt
+    steps: dict[str, PositiveInt] = Field(
+        description="steps per zoo size: a larger size is slower per step, so each gets about the same CPU time")
     batch_size: PositiveInt
     learning_rate: Annotated[float, Field(gt=0)]
     warmup_steps: NonNegativeInt
     ocr_share: Annotated[float, Field(ge=0, le=1)] = Field(description="share of general-OCR examples; the rest are scenes")
-    max_lines: PositiveInt = Field(description="OCR examples have 1..max_lines lines")
+    max_lines: Annotated[int, Field(ge=1, le=3)] = Field(description="OCR batches have 1..max_lines lines")
     easy_share: Annotated[float, Field(ge=0, le=1)] = Field(
-        description="share of OCR examples that are clean monospace lines of <= 12 characters (bootstrap)")
+        description="share of OCR batches that are clean monospace lines of <= 12 characters")
+    easy_font_px: PositiveInt | None = Field(
+        description="size of the easy lines' DejaVu Sans Mono (13: 8 px per character, one vision patch each, "
+                    "as in the feasibility study); null: sized like the benchmark's text (about 6 px)")
+    bootstrap_steps: NonNegativeInt = Field(
+        description="over the first steps, the chance that a batch is easy lines falls linearly from 1 to the "
+                    "level's mix: how a model from random weights finds which image column each character is in")
     time_budget_minutes: Annotated[float, Field(gt=0)] = Field(description="stop (and save) after this long")
 
 
@@ -161,6 +170,10 @@ class ZooParams(_Strict):
     def _sections_fill_the_head(self) -> ZooParams:
         if sum(self.mrope_section) != 32:
             raise ValueError(f"zoo.mrope_section must sum to 32 (half of a 64-wide head), got {sum(self.mrope_section)}")
+        for level in ("level1", "level2"):
+            steps = getattr(self, level).steps
+            if set(steps) != set(self.sizes):
+                raise ValueError(f"zoo.{level}.steps must name every zoo size {sorted(self.sizes)}, got {sorted(steps)}")
         return self
 
 
@@ -310,10 +323,18 @@ class ReportParams(_Strict):
 # --- the whole tree ---------------------------------------------------------------------------------
 
 
+class PreviewParams(_Strict):
+    """What the ``bases`` stage shows of each base model before any training on the domain."""
+
+    held_out_examples: PositiveInt = Field(description="general lines, blocks and scenes per set (zoo seeds)")
+    benchmark_documents: PositiveInt = Field(description="test documents each base reads, vanilla")
+
+
 class Params(_Strict):
     seed: int
     data: DataParams
     bases: dict[str, BaseSpec] = Field(min_length=1)
+    preview: PreviewParams
     zoo: ZooParams
     sft: SftParams
     dpo: DpoParams

@@ -300,16 +300,17 @@ def render_document(
 
     if layout == "block":
         font = sized_font(font_path, block.font_size, block.line_height)
-        text_width = block.width - 2 * block.padding
+        text_width = block.width - 2 * block.side_padding
         lines = _fit_lines(content, font, text_width, block.max_lines)
-        size = (block.width, 2 * block.padding + len(lines) * block.line_height)
+        # No top or bottom margin: a 16 px line is then two whole patch rows (the tiny models read best so).
+        size = (block.width, len(lines) * block.line_height)
         image = _paper(size, strength, rng)
         draw = ImageDraw.Draw(image)
         if handwritten and rng.random() < 0.5:
             for row in range(1, len(lines) + 1):
-                y = block.padding + row * block.line_height - 1
+                y = row * block.line_height - 1
                 draw.line([(0, y), (size[0], y)], fill=RULE_COLOUR, width=1)
-        _draw_lines(draw, lines, font, block.padding, block.padding, text_width, block.line_height, ink,
+        _draw_lines(draw, lines, font, block.side_padding, 0, text_width, block.line_height, ink,
                     jitter=1 if handwritten else 0, rng=rng)
         image = degrade(image, strength, rng, max_rotation=0.6)
         return Rendered(image, _parts_from(lines, None), font_path.name, jpeg_quality(strength))

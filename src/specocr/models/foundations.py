@@ -25,7 +25,7 @@ from transformers import Qwen2_5_VLForConditionalGeneration, get_cosine_schedule
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
 from specocr.data.synthetic import document_seed
-from specocr.models.pretraining_data import Example, level_example, make_fakers, ocr_example, scene_example
+from specocr.models.pretraining_data import Example, level_batch, make_fakers, ocr_example, scene_example
 from specocr.models.processing_charocr import CharOCRProcessor
 from specocr.params import BlockLayout, PageLayout, PretrainingStage
 
@@ -37,23 +37,20 @@ class ExampleStream(IterableDataset):
     """Collated batches ``start_step, start_step + 1, ...`` of one level's example stream."""
 
     def __init__(self, processor: CharOCRProcessor, level: int, stage: PretrainingStage, seed: int,
-                 block: BlockLayout, page: PageLayout, start_step: int) -> None:
+                 block: BlockLayout, page: PageLayout, start_step: int, steps: int) -> None:
         self.processor, self.level, self.stage, self.seed = processor, level, stage, seed
-        self.block, self.page, self.start_step = block, page, start_step
+        self.block, self.page, self.start_step, self.steps = block, page, start_step, steps
 
     def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
         if get_worker_info() is not None:
             torch.set_num_threads(1)  # the worker renders images; the main process owns the compute threads
         fakers = make_fakers()
         collate = DataCollatorForVisionLanguageModeling(self.processor, completion_only_loss=True)
-        for step in range(self.start_step, self.stage.steps):
-            first = step * self.stage.batch_size
-            examples = [
-                level_example(self.level, self.seed, index, self.block, self.page, fakers,
-                              self.stage.ocr_share, self.stage.max_lines, self.stage.easy_share).as_prompt_completion()
-                for index in range(first, first + self.stage.batch_size)
-            ]
-            yield collate(examples)
+        for step in range(self.start_step, self.steps):
+            examples = level_batch(self.level, self.seed, step, self.stage.batch_size, self.block, self.page, fakers,
+                                   self.stage.ocr_share, self.stage.max_lines, self.stage.easy_share,
+                                   self.stage.bootstrap_steps, self.stage.easy_font_px)
+            yield collate([example.as_prompt_completion() for example in examples])
 
 
 @dataclass
@@ -65,14 +62,21 @@ class History:
 
 
 def held_out_sets(seed: int, count: int, block: BlockLayout, page: PageLayout) -> dict[str, list[Example]]:
-    """Fixed evaluation sets, from seeds no training stream uses: single printed/handwritten general
-    lines (the level-2 target), 3-line blocks, and level-1 scene questions."""
+    """Fixed evaluation sets, from seeds no training stream uses: single general printed lines (the
+    level-2 target), single handwritten lines, 3-line printed or handwritten blocks, and level-1 scene
+    questions."""
     fakers = make_fakers()
-    line_block = block.model_copy(update={"max_lines": 1})
-    lines = [ocr_example(document_seed(seed, "eval/lines", i), line_block, page, fakers, 1) for i in range(count)]
-    blocks = [ocr_example(document_seed(seed, "eval/blocks", i), block, page, fakers, 3) for i in range(count)]
-    scenes = [scene_example(document_seed(seed, "eval/scenes", i), width=block.width) for i in range(count)]
-    return {"general_lines": lines, "general_blocks": blocks, "scenes": scenes}
+
+    def ocr_set(name: str, lines: int, category: str | None) -> list[Example]:
+        return [ocr_example(document_seed(seed, f"eval/{name}", i), block, page, fakers, lines, category)
+                for i in range(count)]
+
+    return {
+        "printed_lines": ocr_set("printed_lines", 1, "printed"),
+        "handwritten_lines": ocr_set("handwritten_lines", 1, "handwritten"),
+        "blocks": ocr_set("blocks", 3, None),
+        "scenes": [scene_example(document_seed(seed, "eval/scenes", i), width=block.width) for i in range(count)],
+    }
 
 
 def generate_answers(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor, examples: list[Example],
@@ -96,18 +100,28 @@ def character_error_rate(predictions: list[str], references: list[str]) -> float
     return errors / max(1, sum(len(r) for r in references))
 
 
-def evaluate(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor,
-             sets: dict[str, list[Example]]) -> dict[str, float]:
+def read_held_out(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor,
+                  sets: dict[str, list[Example]]) -> dict[str, list[str]]:
+    """The model's greedy answers on every held-out set."""
+    return {name: generate_answers(model, processor, examples) for name, examples in sets.items()}
+
+
+def held_out_metrics(sets: dict[str, list[Example]], answers: dict[str, list[str]]) -> dict[str, float]:
     """CER on the OCR sets, exact-answer accuracy on the scenes."""
     results = {}
     for name, examples in sets.items():
-        answers = generate_answers(model, processor, examples)
         references = [e.answer for e in examples]
         if name == "scenes":
-            results["scene_accuracy"] = sum(a == r for a, r in zip(answers, references)) / len(examples)
+            results["scene_accuracy"] = sum(a == r for a, r in zip(answers[name], references)) / len(examples)
         else:
-            results[f"cer_{name}"] = character_error_rate(answers, references)
+            results[f"cer_{name}"] = character_error_rate(answers[name], references)
     return results
+
+
+def evaluate(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor,
+             sets: dict[str, list[Example]]) -> dict[str, float]:
+    """CER on the OCR sets, exact-answer accuracy on the scenes."""
+    return held_out_metrics(sets, read_held_out(model, processor, sets))
 
 
 def _save_checkpoint(folder: Path, model, optimizer, scheduler, step: int, history: History) -> None:
@@ -119,10 +133,10 @@ def _save_checkpoint(folder: Path, model, optimizer, scheduler, step: int, histo
 
 
 def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor, level: int,
-             stage: PretrainingStage, seed: int, block: BlockLayout, page: PageLayout, work_dir: str | Path,
+             stage: PretrainingStage, steps: int, seed: int, block: BlockLayout, page: PageLayout, work_dir: str | Path,
              eval_sets: dict[str, list[Example]] | None = None, eval_every: int = 500,
              checkpoint_every: int = 100, workers: int = 1) -> History:
-    """Train ``model`` on level ``level``'s stream, resuming from ``work_dir`` if a checkpoint is there.
+    """Train ``model`` for ``steps`` steps of level ``level``'s stream, resuming from ``work_dir`` if a checkpoint is there.
 
     Returns the history (losses, evaluations, seconds spent, summed over resumptions). The model ends in
     the state of the last step run; the checkpoint in ``work_dir`` matches it.
@@ -130,7 +144,7 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     optimizer = torch.optim.AdamW(model.parameters(), lr=stage.learning_rate, weight_decay=0.01)
-    scheduler = get_cosine_schedule_with_warmup(optimizer, stage.warmup_steps, stage.steps)
+    scheduler = get_cosine_schedule_with_warmup(optimizer, stage.warmup_steps, steps)
     history, step = History(), 0
     if (work_dir / CHECKPOINT).is_file():
         state = torch.load(work_dir / CHECKPOINT, weights_only=True, map_location=model.device)
@@ -139,15 +153,15 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
         scheduler.load_state_dict(state["scheduler"])
         step = state["step"]
         history = History(**json.loads((work_dir / HISTORY).read_text(encoding="utf-8")))
-    if step >= stage.steps:
+    if step >= steps:
         return history
 
-    stream = ExampleStream(processor, level, stage, seed, block, page, start_step=step)
+    stream = ExampleStream(processor, level, stage, seed, block, page, start_step=step, steps=steps)
     loader = DataLoader(stream, batch_size=None, num_workers=workers, prefetch_factor=4 if workers else None,
                         persistent_workers=False)
     budget = stage.time_budget_minutes * 60
     started = time.perf_counter() - history.seconds
-    bar = tqdm(total=stage.steps, initial=step, desc=f"level {level}", unit="step", mininterval=5.0)
+    bar = tqdm(total=steps, initial=step, desc=f"level {level}", unit="step", mininterval=5.0)
     model.train()
     for batch in loader:
         loss = model(**{key: value.to(model.device) for key, value in batch.items()}).loss
@@ -163,10 +177,10 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
         bar.set_postfix(loss=f"{history.loss[-1]:.3f}", refresh=False)
         history.seconds = time.perf_counter() - started
         out_of_time = history.seconds >= budget
-        if eval_sets is not None and (step % eval_every == 0 or step == stage.steps or out_of_time):
+        if eval_sets is not None and (step % eval_every == 0 or step == steps or out_of_time):
             history.evals.append({"step": step, "minutes": history.seconds / 60, **evaluate(model, processor, eval_sets)})
             model.train()
-        if step % checkpoint_every == 0 or step == stage.steps or out_of_time:
+        if step % checkpoint_every == 0 or step == steps or out_of_time:
             _save_checkpoint(work_dir, model, optimizer, scheduler, step, history)
         if out_of_time:
             break
@@ -192,7 +206,7 @@ def level1_partner(name: str, params) -> str:
 
 
 def model_card(name: str, params, history: History, parameters: int, final_eval: dict[str, float],
-               started_from: str | None) -> str:
+               started_from: str | None, hardware: str = "not recorded") -> str:
     """A Hugging Face model card: what the model is, how it was trained, and what it measures."""
     base = params.bases[name]
     stage = params.zoo.level1 if base.level == 1 else params.zoo.level2
@@ -221,10 +235,13 @@ trust_remote_code=True)`: the processor's code is in this folder).
 | | |
 |---|---|
 | level | {base.level} |
-| examples | {'scenes and short words' if base.level == 1 else 'general Latin-script lines and blocks (en, fr, es, de, it), some scenes'} ({stage.ocr_share:.0%} OCR) |
-| steps run | {history.steps[-1] if history.steps else 0} of {stage.steps}, batch {stage.batch_size} |
+| examples | {'scenes and short words' if base.level == 1 else 'general Latin-script lines and blocks (en, fr, es, de, it), some scenes'} ({stage.ocr_share:.0%} of batches OCR, {stage.easy_share:.0%} of those clean short monospace lines; 1 to {stage.max_lines} lines) |
+| bootstrap | the first {stage.bootstrap_steps} steps start with clean short monospace lines only, fading linearly into the mix |
+| easy lines | DejaVu Sans Mono at {f'{stage.easy_font_px} px' if stage.easy_font_px else 'the benchmark text width'} |
+| steps run | {history.steps[-1] if history.steps else 0} of {stage.steps[base.size]}, batch {stage.batch_size} |
 | optimizer | AdamW, lr {stage.learning_rate}, {stage.warmup_steps} warmup steps, cosine decay, clip 1.0 |
-| wall time | {history.seconds / 60:.1f} min |
+| wall time | {history.seconds / 60:.1f} min (evaluations included), {images_per_second(history, stage.batch_size):.1f} training images/s |
+| hardware | {hardware} |
 | seed | {params.zoo.seed} |
 
 ## Held-out evaluation (greedy decoding)
@@ -233,12 +250,13 @@ trust_remote_code=True)`: the processor's code is in this folder).
 |---|---|
 {evals}
 
-`cer_general_lines`: character error rate on single general printed or handwritten lines;
-`cer_general_blocks`: on 1-3-line blocks; `scene_accuracy`: exact answers to scene questions.
+`cer_printed_lines`: character error rate on single general printed lines (en, fr, es, de, it; held out);
+`cer_handwritten_lines`: on single handwriting-style lines; `cer_blocks`: on 3-line blocks of either;
+`scene_accuracy`: exact answers to scene questions (shapes, colours, counts, positions, short words).
 """
 
 
-def train_zoo_base(name: str, params, root: str | Path = ".", workers: int = 1) -> Path:
+def train_zoo_base(name: str, params, root: str | Path = ".", workers: int = 1, threads: int | None = None) -> Path:
     """Pretrain zoo base ``name`` (resuming if a checkpoint exists) and save it, in half precision, with
     its model card into ``<root>/<zoo.folder>/<location>``. A level-2 base starts from the saved level-1
     base of its size, so build level 1 first. The resumable state lives in ``<zoo.folder>/.work/<name>``
@@ -249,7 +267,7 @@ def train_zoo_base(name: str, params, root: str | Path = ".", workers: int = 1) 
     base, zoo = params.bases[name], params.zoo
     if base.source != "zoo":
         raise ValueError(f"bases.{name} comes from {base.source!r}, not the zoo: nothing to pretrain")
-    torch.set_num_threads(zoo.threads)
+    torch.set_num_threads(threads or zoo.threads)
     # On a GPU the same loop takes minutes instead of hours (pass more --workers to keep it fed).
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     stage = zoo.level1 if base.level == 1 else zoo.level2
@@ -265,12 +283,14 @@ def train_zoo_base(name: str, params, root: str | Path = ".", workers: int = 1) 
     model.to(device)
     block, page = params.data.block, params.data.page
     eval_sets = held_out_sets(zoo.seed + 1, zoo.eval_examples, block, page)
-    history = pretrain(model, processor, base.level, stage, zoo.seed + base.level, block, page,
+    history = pretrain(model, processor, base.level, stage, stage.steps[base.size], zoo.seed + base.level, block, page,
                        root / zoo.folder / ".work" / name, eval_sets=eval_sets, eval_every=zoo.eval_every,
                        checkpoint_every=zoo.checkpoint_every, workers=workers)
     final_eval = {k: v for k, v in history.evals[-1].items() if k not in ("step", "minutes")} if history.evals \
         else evaluate(model, processor, eval_sets)
-    card = model_card(name, params, history, count_parameters(model), final_eval, started_from)
+    hardware = (f"GPU ({torch.cuda.get_device_name()})" if device.type == "cuda"
+                else f"CPU ({os.cpu_count()} cores), {torch.get_num_threads()} torch thread(s)")
+    card = model_card(name, params, history, count_parameters(model), final_eval, started_from, hardware)
     folder = save_base(model.to("cpu", torch.float16), processor, root / zoo.folder / base.location, card)
     (folder / "training_history.json").write_text(json.dumps(history.__dict__), encoding="utf-8")
     return folder

@@ -14,9 +14,11 @@ an uninterrupted run would have seen.
 from __future__ import annotations
 
 import random
+import string
 from dataclasses import dataclass
 
 from faker import Faker
+from faker.providers.lorem.en_US import Provider as EnglishLorem
 from PIL import Image, ImageDraw, ImageFont
 
 from specocr.data.render import find_font, render_document
@@ -24,12 +26,13 @@ from specocr.data.schema import to_plain_text
 from specocr.data.synthetic import DocumentContent, document_seed, to_charset
 from specocr.params import BlockLayout, PageLayout
 
-OCR_PROMPT = "Read all the text in the image."
+OCR_PROMPT = "Read the text."  # short: with one token per character, every prompt character costs compute
 LOCALES = ("en_US", "fr_FR", "es_ES", "de_DE", "it_IT")
 COLOURS = {"red": (200, 40, 40), "green": (40, 150, 60), "blue": (40, 70, 200), "yellow": (220, 190, 30),
            "black": (20, 20, 20), "orange": (235, 130, 30), "purple": (130, 50, 160)}
 SHAPES = ("circle", "square", "triangle")
 NUMBER_WORDS = ("zero", "one", "two", "three", "four")
+ENGLISH_WORDS = EnglishLorem.word_list  # about 1,000 common English words
 SHORT_WORDS = ("OPEN", "EXIT", "STOP", "SALE", "cat", "tree", "house", "book", "rain", "milk", "door", "sun", "bus",
                "map", "red", "blue", "north", "left", "Paris", "Lima", "Rome", "Berlin", "44", "2025", "Hello")
 
@@ -64,7 +67,7 @@ def _draw_shape(draw: ImageDraw.ImageDraw, shape: str, box: tuple[int, int, int,
         draw.polygon([((left + right) // 2, top), (right, bottom), (left, bottom)], fill=colour)
 
 
-def scene_example(seed: int, width: int = 320, height: int = 48) -> Example:
+def scene_example(seed: int, width: int = 320, height: int = 32) -> Example:
     """Shapes in a 4 x 2 grid of cells, and one question about them (or a short word to read)."""
     rng = random.Random(seed)
     image = Image.new("RGB", (width, height), tuple(rng.randint(225, 255) for _ in range(3)))
@@ -73,9 +76,9 @@ def scene_example(seed: int, width: int = 320, height: int = 48) -> Example:
     cells = rng.sample([(c, r) for c in range(4) for r in range(2)], rng.randint(1, 4))
     objects = []
     for column, row in cells:
-        size = rng.randint(cell_h // 2, cell_h - 4)
+        size = rng.randint(cell_h // 2, cell_h - 3)
         x = column * cell_w + rng.randint(2, cell_w - size - 2)
-        y = row * cell_h + rng.randint(2, cell_h - size - 2)
+        y = row * cell_h + rng.randint(1, cell_h - size - 1)
         shape, colour = rng.choice(SHAPES), rng.choice(sorted(COLOURS))
         _draw_shape(draw, shape, (x, y, x + size, y + size), COLOURS[colour])
         objects.append((column, row, shape, colour))
@@ -86,8 +89,8 @@ def scene_example(seed: int, width: int = 320, height: int = 48) -> Example:
         word = rng.choice(SHORT_WORDS)
         font = ImageFont.truetype(str(find_font("DejaVuSans.ttf")), 13)
         length = int(font.getlength(word))
-        x, y = rng.randint(2, width - length - 2), rng.choice((2, height - 18))
-        draw.rectangle((x - 2, y - 1, x + length + 2, y + 16), fill=(255, 255, 255))
+        x, y = rng.randint(2, width - length - 2), rng.choice((0, height - 16))
+        draw.rectangle((x - 2, y, x + length + 2, y + 15), fill=(255, 255, 255))
         draw.text((x, y), word, font=font, fill=(0, 0, 0))
         return Example(image, "What does the text say?", word)
     if task == "describe":
@@ -125,45 +128,99 @@ def _general_line(fake: Faker, rng: random.Random) -> str:
     return " ".join("".join(rng.choice(letters) for _ in range(rng.randint(2, 9))) for _ in range(rng.randint(1, 4)))
 
 
-def ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker], max_lines: int) -> Example:
-    """A block of 1..``max_lines`` general Latin-script lines, printed (70%) or handwritten (30%),
-    degradation strength in [0, 1]; the answer is exactly the text drawn."""
+def ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker], lines: int,
+                category: str | None = None) -> Example:
+    """A block of ``lines`` general Latin-script lines (fewer if the text is short), printed (70%) or
+    handwritten (30%) unless ``category`` says which, degradation strength in [0, 1]; the answer is exactly
+    the text drawn."""
     rng = random.Random(seed)
     fake = fakers[rng.choice(LOCALES)]
     fake.seed_instance(seed)
-    lines = [to_charset(_general_line(fake, rng)) for _ in range(rng.randint(1, max_lines))]
-    category = "handwritten" if rng.random() < 0.3 else "printed"
-    content = DocumentContent(category, "general", None, ["\n".join(lines)])
-    layout = block.model_copy(update={"max_lines": max_lines})
+    text = [to_charset(_general_line(fake, rng)) for _ in range(lines)]
+    drawn_category = "handwritten" if rng.random() < 0.3 else "printed"
+    category = category or drawn_category  # drawn either way, so the rest of the example does not shift
+    content = DocumentContent(category, "general", None, ["\n".join(text)])
+    layout = block.model_copy(update={"max_lines": lines})
     rendered = render_document(content, "block", layout, page, strength=round(rng.uniform(0, 1), 2), seed=seed)
     return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
 
 
-def easy_ocr_example(seed: int, block: BlockLayout, page: PageLayout) -> Example:
+def _easy_text(rng: random.Random, max_chars: int = 12) -> str:
+    """A few common English words, pseudo-words and numbers (the feasibility study's level-0 content). Text
+    a language model can half-predict gives the first gradients a foothold that random characters do not:
+    with random characters the loss sat at the unigram entropy for hundreds of steps."""
+    pieces: list[str] = []
+    while True:
+        kind = rng.random()
+        if kind < 0.6:
+            piece = rng.choice(ENGLISH_WORDS)
+        elif kind < 0.8:
+            piece = "".join(rng.choice(string.ascii_letters) for _ in range(rng.randint(2, 6)))
+        else:
+            piece = str(rng.randint(0, 9999))
+        if rng.random() < 0.15:
+            piece += rng.choice(".,:;-/")
+        if len(" ".join([*pieces, piece])) > max_chars:
+            return " ".join(pieces) or piece[:max_chars]
+        pieces.append(piece)
+        if rng.random() < 0.3:
+            return " ".join(pieces)
+
+
+def easy_ocr_example(seed: int, block: BlockLayout, page: PageLayout, font_px: int | None = None) -> Example:
     """A bootstrap example: one clean line of at most 12 characters in DejaVu Sans Mono. From random
-    weights, text-to-column alignment is found on these first (the feasibility study's level 0)."""
+    weights, text-to-column alignment is found on these first (the feasibility study's level 0).
+
+    ``font_px`` None sizes the face like the benchmark's text (about 6 px per character); 13 gives 8 px per
+    character, exactly one 8 px vision patch each, so that character ``i`` of the answer sits in patch
+    column ``i``: the study bootstrapped on that; with ~6 px characters the loss of these lines stayed at the
+    language-model level for 500 steps (lines of up to 36 characters were slower still)."""
     rng = random.Random(seed)
-    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,-/"
-    text = "".join(rng.choice(letters) for _ in range(rng.randint(1, 12)))
-    content = DocumentContent("printed", "easy", None, [text])
-    layout = block.model_copy(update={"max_lines": 1})
-    rendered = render_document(content, "block", layout, page, strength=0.0, seed=seed, font="DejaVuSansMono.ttf")
-    return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
+    if font_px is None:
+        text = _easy_text(rng)
+        content = DocumentContent("printed", "easy", None, [text])
+        layout = block.model_copy(update={"max_lines": 1})
+        rendered = render_document(content, "block", layout, page, strength=0.0, seed=seed, font="DejaVuSansMono.ttf")
+        return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
+    font = ImageFont.truetype(str(find_font("DejaVuSansMono.ttf")), font_px)
+    text = _easy_text(rng)
+    image = Image.new("RGB", (block.width, block.line_height), (255, 255, 255))
+    ascent, descent = font.getmetrics()
+    ImageDraw.Draw(image).text((block.side_padding, (block.line_height - ascent - descent) // 2), text, font=font,
+                               fill=(0, 0, 0))
+    return Example(image, OCR_PROMPT, text)
 
 
 def make_fakers() -> dict[str, Faker]:
     return {locale: Faker(locale) for locale in LOCALES}
 
 
-def level_example(level: int, seed: int, index: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker],
-                  ocr_share: float, max_lines: int, easy_share: float = 0.0) -> Example:
-    """Example ``index`` of a level's stream. Level 1 mixes in some OCR (``ocr_share``, short lines only),
-    as an instruct model has seen some text; level 2 is OCR with some level-1 scenes kept in. An
-    ``easy_share`` of the OCR examples are clean, short monospace lines (:func:`easy_ocr_example`)."""
-    example_seed = document_seed(seed, f"level{level}", index)
-    rng = random.Random(example_seed)
-    if rng.random() < ocr_share:
-        if rng.random() < easy_share:
-            return easy_ocr_example(example_seed, block, page)
-        return ocr_example(example_seed, block, page, fakers, max_lines)
-    return scene_example(example_seed, width=block.width)
+#: How many lines an OCR batch has, for ``max_lines`` 1, 2, 3: mostly single lines (cheap, and where
+#: reading is learnt), some blocks (where line order and line breaks are learnt).
+LINE_COUNT_WEIGHTS = (0.6, 0.25, 0.15)
+
+
+def level_batch(level: int, seed: int, step: int, batch_size: int, block: BlockLayout, page: PageLayout,
+                fakers: dict[str, Faker], ocr_share: float, max_lines: int, easy_share: float = 0.0,
+                bootstrap_steps: int = 0, easy_font_px: int | None = None) -> list[Example]:
+    """Batch ``step`` of a level's stream. One kind per batch (scenes, easy lines, or OCR blocks of one line
+    count) so that no short example is padded to the length of a long one: with one token per character
+    and pixel, padding is most of the compute. Level 1 has some OCR (``ocr_share``), as an instruct model
+    has seen some text; level 2 is OCR with some level-1 scenes kept in. An ``easy_share`` of the OCR
+    batches are clean, short monospace lines (:func:`easy_ocr_example`), and during the first
+    ``bootstrap_steps`` steps more of them: all at step 0, fading linearly into the mix. From random weights
+    (or a generalist that has read little) a tiny model finds the text-to-column alignment on such lines and
+    not on full-difficulty text (shared/research/tiny-vlm-feasibility.md); a fade avoids the loss jump of a
+    hard curriculum switch."""
+    rng = random.Random(document_seed(seed, f"level{level}/batch", step))
+    indices = [document_seed(seed, f"level{level}", step * batch_size + i) for i in range(batch_size)]
+    bootstrap_chance = max(0.0, 1 - step / bootstrap_steps) if bootstrap_steps else 0.0
+    if rng.random() < bootstrap_chance:
+        return [easy_ocr_example(index, block, page, easy_font_px) for index in indices]
+    if rng.random() >= ocr_share:
+        return [scene_example(index, width=block.width) for index in indices]
+    if rng.random() < easy_share:
+        return [easy_ocr_example(index, block, page, easy_font_px) for index in indices]
+    weights = LINE_COUNT_WEIGHTS[:max_lines]
+    lines = rng.choices(range(1, len(weights) + 1), weights=weights)[0]
+    return [ocr_example(index, block, page, fakers, lines) for index in indices]

@@ -3,11 +3,14 @@
 ``resolve_base(name, params)`` turns every name in ``params.bases`` into a local folder: zoo names from the
 committed ``zoo/`` folder, Hub ids through ``huggingface_hub.snapshot_download`` pinned to their revision
 (paper scale; set ``HF_HUB_OFFLINE=1`` to use only what is already in the Hugging Face cache), local
-folders as they are.
+folders as they are. ``materialize_base`` puts a base into a folder of the pipeline's own (the ``bases``
+stage's ``models/bases/<name>``), so later stages depend on one path whatever the source.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import torch
@@ -57,3 +60,24 @@ def resolve_base(name: str, params, root: str | Path = ".") -> Path:
     from huggingface_hub import snapshot_download
 
     return Path(snapshot_download(spec.location, revision=spec.revision, allow_patterns=SNAPSHOT_PATTERNS))
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    """Hard-link a file (instant, no extra disk for a 7B model's weights) or copy it across filesystems.
+    Hugging Face cache snapshots are symlinks into ``blobs/``: the link goes to the blob itself."""
+    target = os.path.realpath(source)  # link the blob itself, never the (relative) symlink
+    try:
+        os.link(target, destination)
+    except OSError:
+        shutil.copy2(target, destination)
+
+
+def materialize_base(name: str, params, destination: str | Path, root: str | Path = ".") -> Path:
+    """Base ``name`` as a self-contained folder at ``destination`` (replaced if present): the folder
+    :func:`resolve_base` finds (zoo, local, or the Hub snapshot in the Hugging Face cache, downloaded first
+    if needed) with every file linked or copied in, no symlinks left."""
+    destination = Path(destination)
+    if destination.exists():
+        shutil.rmtree(destination)
+    shutil.copytree(resolve_base(name, params, root), destination, symlinks=False, copy_function=_link_or_copy)
+    return destination
