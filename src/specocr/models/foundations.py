@@ -136,7 +136,8 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
              stage: PretrainingStage, steps: int, seed: int, block: BlockLayout, page: PageLayout, work_dir: str | Path,
              eval_sets: dict[str, list[Example]] | None = None, eval_every: int = 500,
              checkpoint_every: int = 100, workers: int = 1) -> History:
-    """Train ``model`` for ``steps`` steps of level ``level``'s stream, resuming from ``work_dir`` if a checkpoint is there.
+    """Train ``model`` for ``steps`` steps of level ``level``'s stream, resuming from ``work_dir`` if a
+    checkpoint is there.
 
     Returns the history (losses, evaluations, seconds spent, summed over resumptions). The model ends in
     the state of the last step run; the checkpoint in ``work_dir`` matches it.
@@ -235,7 +236,7 @@ trust_remote_code=True)`: the processor's code is in this folder).
 | | |
 |---|---|
 | level | {base.level} |
-| examples | {'scenes and short words' if base.level == 1 else 'general Latin-script lines and blocks (en, fr, es, de, it), some scenes'} ({stage.ocr_share:.0%} of batches OCR, {stage.easy_share:.0%} of those clean short monospace lines; 1 to {stage.max_lines} lines) |
+| examples | {'scenes and short words' if base.level == 1 else 'general Latin-script lines and blocks (en, fr, es, de, it), some scenes'} ({stage.ocr_share:.0%} of batches OCR, {stage.easy_share:.0%} of those clean short monospace lines; {'single lines' if stage.max_lines == 1 else f'blocks of 1 to {stage.max_lines} lines'}) |
 | bootstrap | the first {stage.bootstrap_steps} steps start with clean short monospace lines only, fading linearly into the mix |
 | easy lines | DejaVu Sans Mono at {f'{stage.easy_font_px} px' if stage.easy_font_px else 'the benchmark text width'} |
 | steps run | {history.steps[-1] if history.steps else 0} of {stage.steps[base.size]}, batch {stage.batch_size} |

@@ -1,7 +1,8 @@
 """What the zoo's foundation models learn from, before they ever see a Portuguese document.
 
 * **Level 1, generalist** (the analogue of an instruct VLM): questions about rendered scenes (shapes,
-  colours, counts, positions) and reading a short word or two, in English.
+  colours, counts, positions), reading a short word or two, and clean short lines of English words and
+  numbers in a monospace face (where it first learns which image column each character is in).
 * **Level 2, general-OCR specialist** (the analogue of Nanonets-OCR2 / olmOCR): transcribing printed and
   handwriting-style lines and small blocks of English, French, Spanish, German and Italian text (Faker's
   real words, names, addresses, numbers), rendered in the benchmark's geometry and fonts with mild
