@@ -3,6 +3,7 @@
 #   make repro PARAMS=params/smoke.yaml the same pipeline on another params file (copied onto params.yaml)
 #   make test                           set up, then the test suite (what CI runs)
 #   make zoo                            pretrain the four zoo bases in order (resumable; hours on a CPU)
+#   make paper                          the companion paper's PDF from paper/ (needs LaTeX)
 
 PARAMS ?= params.yaml
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -15,7 +16,7 @@ TORCH_PIP_ARGS ?=
 APT_PACKAGES := tesseract-ocr tesseract-ocr-por fonts-dejavu-core fonts-liberation fonts-dkg-handwriting \
 	fonts-breip fonts-dancingscript
 
-.PHONY: repro test zoo setup system-deps clean-venv
+.PHONY: repro test zoo paper setup system-deps clean-venv
 
 repro: setup
 ifneq ($(PARAMS),params.yaml)
@@ -32,6 +33,11 @@ test: setup
 # size, side by side. Re-running resumes from the checkpoints in zoo/.work/.
 zoo: setup
 	$(BIN)/specocr build-zoo --params params.yaml
+
+# The companion paper's PDF from the report stage's files (needs a LaTeX installation with latexmk).
+paper:
+	@command -v latexmk >/dev/null || { echo "make paper needs LaTeX: sudo apt-get install latexmk texlive-latex-extra"; exit 2; }
+	cd paper && latexmk -pdf -interaction=nonstopmode main.tex
 
 setup: system-deps $(VENV)/.installed
 

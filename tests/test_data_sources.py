@@ -99,3 +99,41 @@ def test_unknown_source_and_split(tmp_path: Path) -> None:
     path = write_parquet(released_rows(1), tmp_path / "one.parquet")
     with pytest.raises(ValueError, match="no split 'train'"):
         load_benchmark("local", path, split="train")
+
+
+def write_folder(folder: Path, entries: list[dict], image_ok: bool = True) -> None:
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (40, 16), "white").save(folder / "a.png")
+    (folder / "broken.png").write_bytes(b"not an image")
+    (folder / "test.jsonl").write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in entries) + "\n",
+                                      encoding="utf-8")
+
+
+def test_a_folder_of_images_with_jsonl_ground_truths_is_a_benchmark(tmp_path: Path) -> None:
+    write_folder(tmp_path, [{"image": "a.png", "assistant": {"header": "FACTURA", "text": "Total: 3 EUR"}},
+                            {"image": "a.png", "assistant": '{"text": "¿Qué?"}', "id": 7, "category": "nota"}])
+    test = load_benchmark("folder", tmp_path, split="test")
+    assert test["id"] == [1, 7] and test["category"] == ["unknown", "nota"]
+    assert test[0]["assistant"] == '{"header": "FACTURA", "text": "Total: 3 EUR"}'
+    assert test[0]["assistant_without_json"] == "FACTURA\nTotal: 3 EUR"
+    assert test[0]["image"].size == (40, 16)
+
+
+def test_a_folder_names_missing_broken_and_malformed_rows(tmp_path: Path) -> None:
+    write_folder(tmp_path, [{"image": "a.png", "assistant": {"text": "ok"}},
+                            {"image": "gone.png", "assistant": {"text": "x"}},
+                            {"image": "broken.png", "assistant": {"text": "x"}},
+                            {"image": "a.png", "assistant": {"body": "not a key of the paper's JSON"}},
+                            {"image": "a.png", "assistant": "plain text"}])
+    with pytest.raises(ValueError) as error:
+        load_benchmark("folder", tmp_path)
+    message = str(error.value)
+    assert "1 rows where the image file is missing (ids ['2'])" in message
+    assert "1 rows where the image does not decode (ids ['3'])" in message
+    assert "2 rows where the assistant is not a JSON object (ids ['4', '5'])" in message
+    kept = load_benchmark("folder", tmp_path, split="test", on_invalid="drop")
+    assert kept["id"] == [1]
+    with pytest.raises(FileNotFoundError, match="test.jsonl"):
+        load_benchmark("folder", tmp_path / "nowhere")

@@ -14,15 +14,11 @@ from conftest import small_data
 from specocr.data.generate import build_benchmark, make_document, plan_split, save_benchmark, summarize
 from specocr.data.render import FontError, check_fonts, missing_glyphs, render_document, wrap, sized_font, find_font
 from specocr.data.schema import STRUCTURE_KEYS, to_assistant, to_plain_text
-from specocr.data.synthetic import (
-    CHARSET,
-    GENERATORS,
-    PORTUGUESE_LETTERS,
-    assign_categories,
-    generate_content,
-    money,
-    to_charset,
-)
+from specocr.data.synthetic import assign_categories, generate_content, to_charset
+from specocr.domains import get_domain
+from specocr.domains.pt_br import GENERATORS, PORTUGUESE_LETTERS, money
+
+CHARSET = get_domain("pt_br").charset
 
 
 def test_every_configured_font_draws_every_character() -> None:
@@ -54,7 +50,7 @@ def test_generators_stay_inside_the_charset_and_are_seeded() -> None:
 
 
 def test_letters_beyond_the_charset_keep_their_base_letter() -> None:
-    assert to_charset("Maître d'hôtel ção 中") == "Maitre d'hôtel ção "
+    assert to_charset("Maître d'hôtel ção 中", frozenset(CHARSET)) == "Maitre d'hôtel ção "
 
 
 def test_money_is_brazilian() -> None:
@@ -131,7 +127,7 @@ def test_default_test_split_covers_every_portuguese_letter(default_params) -> No
     data = default_params.data.model_copy(
         update={"splits": default_params.data.splits.model_copy(update={"train": 0, "val": 0})}
     )
-    summary = summarize(build_benchmark(data))
+    summary = summarize(build_benchmark(data), data.domain)
     assert summary["test"]["documents"] == data.splits.test
-    assert summary["test"]["portuguese_letters_missing"] == "", summary["test"]
+    assert summary["test"]["letters_missing"] == "", summary["test"]
     assert set(PORTUGUESE_LETTERS) <= set(CHARSET)

@@ -15,6 +15,7 @@ import yaml
 from conftest import ROOT, small_data
 from specocr.data.generate import build_benchmark, save_benchmark
 from specocr.models.zoo import build_model, save_base
+from specocr.params import load_params
 
 pytestmark = pytest.mark.slow
 
@@ -67,3 +68,51 @@ def test_evaluate_notebook_scores_a_base_like_the_baselines(project: Path) -> No
     assert metrics["n_documents"] == len(rows) == 4
     # Random weights never emit the end token: every output runs to the cap, which the rule must see.
     assert all(row["hit_token_limit"] for row in rows) and metrics["hit_token_limit_rate"] == 100.0
+
+
+def test_sft_dpo_and_quant_stages_produce_loadable_models_curves_and_pair_counts(project: Path, monkeypatch) -> None:
+    """03_sft, 04_dpo and `specocr quantize` on a random base, a few steps each: the plumbing of the
+    specialization stages, not what they learn."""
+    from typer.testing import CliRunner
+
+    from specocr.cli import app
+    from specocr.models.registry import load_model_folder
+
+    if not (project / "models" / "bases" / "ocr-S").is_dir():
+        execute("02_bases.ipynb", project)
+    tree = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    tree["sft"].update(max_steps=2, batch_size=2, eval_steps=2, val_documents=1, threads=1)
+    tree["dpo"].update(documents=2, samples_per_document=2, max_new_tokens=70, max_steps=1, batch_size=2, threads=1)
+    (project / "params.yaml").write_text(yaml.safe_dump(tree), encoding="utf-8")
+    benchmark = project / "data" / "benchmark"
+    if not (benchmark / "train").is_dir():  # the fixture made a test split only
+        save_benchmark(build_benchmark(small_data(load_params(project / "params.yaml").data, train=3, val=2, test=4,
+                                                  workers=1)), benchmark)
+
+    execute("03_sft.ipynb", project, base="ocr-S")
+    summary = json.loads((project / "reports" / "sft" / "ocr-S" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["steps"] == 2 and summary["val_score"] is not None
+    assert (project / "reports" / "sft" / "ocr-S" / "curves.png").is_file()
+
+    execute("04_dpo.ipynb", project, base="ocr-S")
+    pairs = json.loads((project / "reports" / "dpo" / "ocr-S" / "pairs.json").read_text(encoding="utf-8"))
+    # A random model's samples run to the 70-token cap: each sampled document gives a pair.
+    assert pairs["documents_sampled"] == 2 and pairs["pairs"] >= 1
+    load_model_folder(project / "models" / "ocr-S" / "dpo", device="cpu")
+
+    monkeypatch.chdir(project)  # the stage runs in the project root, like every dvc stage
+    result = CliRunner().invoke(app, ["quantize", "ocr-S"])
+    assert result.exit_code == 0, result.output
+    quant = json.loads((project / "reports" / "quant" / "ocr-S" / "summary.json").read_text(encoding="utf-8"))
+    assert quant["int8_weight_bytes"] < quant["float_weight_bytes"]
+    load_model_folder(project / "models" / "ocr-S" / "quant", device="cpu")
+
+
+def test_the_new_domain_tutorial_runs(tmp_path: Path) -> None:
+    """notebooks/00_new_domain.ipynb, as a student runs it from the project root."""
+    out = tmp_path / "00_new_domain.ipynb"
+    papermill.execute_notebook(str(ROOT / "notebooks" / "00_new_domain.ipynb"), str(out), kernel_name="python3",
+                               parameters={"params_file": "params.yaml", "documents_per_split": 2}, cwd=str(ROOT),
+                               progress_bar=False)
+    executed = out.read_text(encoding="utf-8")
+    assert "MEMO: " in executed and "characters outside the zoo tokenizer: none" in executed

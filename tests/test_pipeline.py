@@ -20,19 +20,23 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fresh_clone(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     """The git-tracked files (what a fresh clone has), with params/smoke.yaml as params.yaml."""
-    copy = tmp_path_factory.mktemp("clone") / "specocr"
+    copy = tmp_path_factory.mktemp(name) / "specocr"
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True)
-    for name in filter(None, listed.stdout.split("\0")):
-        if (ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, copy / name)
+    for file in filter(None, listed.stdout.split("\0")):
+        if (ROOT / file).is_file():
+            (copy / file).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / file, copy / file)
     shutil.copy2(copy / "params" / "smoke.yaml", copy / "params.yaml")
     (copy / "dvc.lock").unlink(missing_ok=True)
     subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
     return copy
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fresh_clone(tmp_path_factory, "clone")
 
 
 def test_smoke_pipeline_runs_and_writes_its_outputs(project: Path) -> None:
@@ -51,6 +55,11 @@ def test_smoke_pipeline_runs_and_writes_its_outputs(project: Path) -> None:
         metrics = json.loads((project / "results" / engine / "vanilla" / "metrics.json").read_text(encoding="utf-8"))
         assert metrics["n_documents"] == 12 and 0 < metrics["score"]["mean"] <= 1
         assert (project / "reports" / "notebooks" / f"06_baselines-{engine}.ipynb").is_file()
+    scoreboard = (project / "paper" / "tables" / "scoreboard.md").read_text(encoding="utf-8")
+    assert "Tesseract 5 (por)" in scoreboard and "Claude Opus 4.6" in scoreboard
+    claims = json.loads((project / "paper" / "claims.json").read_text(encoding="utf-8"))
+    assert sorted(claims) == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert (project / "paper" / "figures" / "pareto.pdf").is_file() and (project / "paper" / "numbers.tex").is_file()
     shown = run(["dvc", "metrics", "show"], project)
     assert shown.returncode == 0 and "reports/data/summary.json" in shown.stdout
     assert "results/tesseract/vanilla/metrics.json" in shown.stdout
@@ -78,5 +87,46 @@ def test_bad_params_fail_fast_naming_the_key(project: Path, edit: tuple[str, str
         params.write_text(original.replace(edit[0], edit[1], 1), encoding="utf-8")
         result = run(["dvc", "repro"], project)
         assert result.returncode != 0 and expected in result.stdout + result.stderr, result.stdout + result.stderr
+    finally:
+        params.write_text(original, encoding="utf-8")
+
+
+def test_the_smoke_pipeline_runs_on_the_second_domain(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The student's path: only data.domain and data.categories change (as params/es.yaml does to params.yaml)."""
+    project = fresh_clone(tmp_path_factory, "spanish")
+    params = project / "params.yaml"
+    text = params.read_text(encoding="utf-8")
+    edits = {"  domain: pt_br": "  domain: es", "{printed: 0.4, handwritten: 0.3, legal: 0.3}":
+             "{invoice: 0.4, receipt: 0.3, handwritten: 0.3}"}
+    for old, new in edits.items():
+        assert old in text
+        text = text.replace(old, new)
+    params.write_text(text, encoding="utf-8")
+    result = run(["dvc", "repro"], project)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    import datasets
+
+    test = datasets.load_from_disk(str(project / "data" / "benchmark" / "test"))
+    assert set(test["category"]) == {"invoice", "receipt", "handwritten"}
+    assert any("FACTURA" in text for text in test["assistant"]) and any("ñ" in t for t in test["assistant_without_json"])
+    card = (project / "data" / "benchmark" / "README.md").read_text(encoding="utf-8")
+    assert "language: [es]" in card and "Spanish letters absent" in card
+    scoreboard = (project / "paper" / "tables" / "scoreboard.md").read_text(encoding="utf-8")
+    assert "Tesseract 5 (por)" in scoreboard and "RapidOCR" in scoreboard
+
+
+def test_a_price_change_reruns_only_the_report(project: Path) -> None:
+    params = project / "params.yaml"
+    original = params.read_text(encoding="utf-8")
+    old = "aws-c7i-large: {usd_per_hour: 0.08925,"
+    assert old in original
+    try:
+        params.write_text(original.replace(old, "aws-c7i-large: {usd_per_hour: 0.1,"), encoding="utf-8")
+        status = run(["dvc", "status"], project)
+        assert status.returncode == 0
+        changed = [line.rstrip(":") for line in status.stdout.splitlines() if line and not line.startswith(("\t", " "))]
+        # `params` validates the whole file (a second, so any edit re-runs it); of the stages that compute,
+        # only the report depends on prices
+        assert changed == ["params", "report"], status.stdout
     finally:
         params.write_text(original, encoding="utf-8")

@@ -167,6 +167,42 @@ def pretrain(
         console.print(f"saved {folder}")
 
 
+@app.command()
+def quantize(
+    base: str = typer.Argument(..., help="base name from params.bases: its final model (models/<base>/dpo) is quantized"),
+    params_file: Path = typer.Option(Path("params.yaml"), "--params", help="params file"),
+    source: Path | None = typer.Option(None, help="model folder to quantize (default: models/<base>/dpo)"),
+    out: Path | None = typer.Option(None, help="destination folder (default: models/<base>/quant)"),
+) -> None:
+    """The quant stage: int8 dynamic quantization of a model's linear layers, saved with a model card; its
+    sizes and timings go to reports/quant/<base>/summary.json."""
+    import json
+
+    import torch
+
+    from specocr.train.quant import quant_card, quantize_folder
+
+    params = _params_or_exit(params_file)
+    if base not in params.bases:
+        typer.echo(f"error: unknown base {base!r}; params define {sorted(params.bases)}", err=True)
+        raise typer.Exit(code=2)
+    if params.quant.method != "int8_dynamic":
+        typer.echo(f"error: quant.method {params.quant.method!r} is not built in specocr yet (it needs a GPU); "
+                   "use int8_dynamic", err=True)
+        raise typer.Exit(code=2)
+    torch.set_num_threads(params.eval.threads)
+    source = source or Path("models") / base / "dpo"
+    out = out or Path("models") / base / "quant"
+    summary = quantize_folder(source, out)
+    (out / "README.md").write_text(quant_card(summary, {"base": f"{base} (SFT+DPO)", "name": f"{base} (Quant)"}),
+                                  encoding="utf-8")
+    report = Path("reports") / "quant" / base / "summary.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    console.print(f"{base}: {summary['float_weight_bytes'] / 1e6:.2f} MB -> {summary['int8_weight_bytes'] / 1e6:.2f} MB "
+                  f"int8 in {out}; loads in {summary['load_seconds']:.2f} s")
+
+
 @app.command("build-zoo")
 def build_zoo(params_file: Path = typer.Option(Path("params.yaml"), "--params", help="params file")) -> None:
     """Pretrain every zoo base in params (the frozen `zoo` stage): one process per size, side by side, each

@@ -47,7 +47,8 @@ class BlockLayout(_Strict):
     width: PositiveInt = Field(description="image width in px")
     max_lines: PositiveInt = Field(description="lines of text per document, at most")
     line_height: PositiveInt = Field(description="px per text line")
-    font_size: PositiveInt = Field(description="font size in px (about 8 px per character at 13)")
+    font_size: PositiveInt = Field(
+        description="font size in px of the reference face, DejaVu Sans (about 7.8 px per character at 17)")
     side_padding: NonNegativeInt = Field(
         description="blank px left and right of the text; lines fill the height exactly, so with 16 px lines "
                     "and 8 px vision patches every text line is exactly two patch rows")
@@ -70,8 +71,9 @@ class StrengthLevels(_Strict):
 
 
 class DataParams(_Strict):
-    source: Literal["synthetic", "hub", "local"]
-    location: str | None = Field(description="Hub dataset id (hub) or parquet file/folder (local)")
+    source: Literal["synthetic", "hub", "local", "folder"]
+    location: str | None = Field(description="Hub dataset id (hub), parquet file/folder (local), or a folder of "
+                                             "images with train/val/test.jsonl (folder)")
     revision: str | None = Field(description="pinned Hub revision (hub only)")
     domain: str = Field(description="registered content domain for synthetic documents")
     seed: int
@@ -87,8 +89,21 @@ class DataParams(_Strict):
 
     @model_validator(mode="after")
     def _location_matches_source(self) -> DataParams:
-        if self.source in ("hub", "local") and not self.location:
+        if self.source in ("hub", "local", "folder") and not self.location:
             raise ValueError(f"data.location is required when data.source is {self.source!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _domain_is_registered(self) -> DataParams:
+        from specocr.domains import get_domain  # imported here: domains import the data package
+
+        try:
+            domain = get_domain(self.domain)
+        except KeyError as error:
+            raise ValueError(error.args[0]) from None
+        if self.source == "synthetic" and set(self.categories) - set(domain.categories):
+            raise ValueError(f"data.categories {sorted(self.categories)} must be categories of domain "
+                             f"{domain.name!r}: {domain.categories}")
         return self
 
 
@@ -144,10 +159,14 @@ class PretrainingStage(_Strict):
         description="share of OCR batches that are clean monospace lines of <= 12 characters")
     easy_font_px: PositiveInt | None = Field(
         description="size of the easy lines' DejaVu Sans Mono (13: 8 px per character, one vision patch each, "
-                    "as in the feasibility study); null: sized like the benchmark's text (about 6 px)")
+                    "as in the feasibility study); null: sized like the benchmark's text (data.block.font_size)")
+    bootstrap_hold_steps: dict[str, NonNegativeInt] = Field(
+        description="per zoo size, the first steps are easy lines only: how a model from random weights finds "
+                    "which image column each character is in (mixed with scenes from the start, it does not; "
+                    "a smaller model takes longer)")
     bootstrap_steps: NonNegativeInt = Field(
-        description="over the first steps, the chance that a batch is easy lines falls linearly from 1 to the "
-                    "level's mix: how a model from random weights finds which image column each character is in")
+        description="after the hold, the chance that a batch is easy lines falls linearly from 1 to the level's "
+                    "mix over this many steps (a fade, not a switch: hard curriculum switches cost time)")
     time_budget_minutes: Annotated[float, Field(gt=0)] = Field(description="stop (and save) after this long")
 
 
@@ -171,9 +190,11 @@ class ZooParams(_Strict):
         if sum(self.mrope_section) != 32:
             raise ValueError(f"zoo.mrope_section must sum to 32 (half of a 64-wide head), got {sum(self.mrope_section)}")
         for level in ("level1", "level2"):
-            steps = getattr(self, level).steps
-            if set(steps) != set(self.sizes):
-                raise ValueError(f"zoo.{level}.steps must name every zoo size {sorted(self.sizes)}, got {sorted(steps)}")
+            for key in ("steps", "bootstrap_hold_steps"):
+                per_size = getattr(getattr(self, level), key)
+                if set(per_size) != set(self.sizes):
+                    raise ValueError(f"zoo.{level}.{key} must name every zoo size {sorted(self.sizes)}, "
+                                     f"got {sorted(per_size)}")
         return self
 
 
@@ -201,6 +222,7 @@ class SftParams(_Strict):
 
 
 class DpoParams(_Strict):
+    documents: PositiveInt = Field(description="training documents the SFT model samples on to find its failures")
     samples_per_document: PositiveInt
     temperature: Annotated[float, Field(gt=0)]
     max_new_tokens: PositiveInt

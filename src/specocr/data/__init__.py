@@ -1,4 +1,5 @@
-"""Benchmark documents: synthetic Brazilian-Portuguese ones made here, the paper's from the Hub, or a user's.
+"""Benchmark documents: synthetic ones made here (a domain of ``specocr.domains``), the paper's from the Hub,
+or a user's (a parquet file, or a folder of images with JSONL ground truths).
 
 ``load_benchmark`` is the one entry point; every source comes back in the same schema
 (:mod:`specocr.data.schema`).
@@ -11,9 +12,9 @@ from typing import Literal
 
 import datasets
 
-from specocr.data.hub import OnInvalid, load_hub, load_parquet
+from specocr.data.hub import OnInvalid, load_folder, load_hub, load_parquet
 
-Source = Literal["synthetic", "hub", "local"]
+Source = Literal["synthetic", "hub", "local", "folder"]
 
 
 def load_benchmark(
@@ -28,6 +29,8 @@ def load_benchmark(
     - ``synthetic``: ``location`` is the folder the ``data`` stage saved (``data/benchmark``).
     - ``hub``: ``location`` is a Hub dataset id (``Dharma-AI/DharmaOCR-Benchmark``), ``revision`` pins it.
     - ``local``: ``location`` is a parquet file or folder in the benchmark's columns.
+    - ``folder``: ``location`` holds images and ``train.jsonl`` / ``val.jsonl`` / ``test.jsonl``
+      (:func:`specocr.data.hub.load_folder`).
 
     Returns the DatasetDict, or one split of it when ``split`` is given.
     """
@@ -37,8 +40,10 @@ def load_benchmark(
         loaded = load_hub(str(location), revision=revision, on_invalid=on_invalid)
     elif source == "local":
         loaded = load_parquet(location, on_invalid=on_invalid)
+    elif source == "folder":
+        loaded = load_folder(location, on_invalid=on_invalid)
     else:
-        raise ValueError(f"unknown source {source!r}: expected 'synthetic', 'hub' or 'local'")
+        raise ValueError(f"unknown source {source!r}: expected 'synthetic', 'hub', 'local' or 'folder'")
     if split is None:
         return loaded
     if split not in loaded:

@@ -22,7 +22,8 @@ from tqdm import tqdm  # text bars: readable in a terminal, a log and an execute
 
 from specocr.data.render import check_fonts, render_document
 from specocr.data.schema import FEATURES, to_assistant, to_plain_text
-from specocr.data.synthetic import PORTUGUESE_LETTERS, assign_categories, document_seed, generate_content
+from specocr.data.synthetic import assign_categories, document_seed, generate_content
+from specocr.domains import get_domain
 from specocr.params import DataParams
 
 SPLITS = ("train", "val", "test")
@@ -61,13 +62,13 @@ _worker_data: DataParams | None = None
 
 def _init_worker(data: DataParams) -> None:
     global _worker_fake, _worker_data
-    _worker_fake = Faker("pt_BR")
+    _worker_fake = Faker(get_domain(data.domain).faker_locale)
     _worker_data = data
 
 
 def make_document(job: DocumentJob, data: DataParams, fake: Faker | None = None) -> dict[str, Any]:
     """One row of the benchmark, in the DharmaOCR schema plus category, strength and font."""
-    content = generate_content(job.category, job.seed, fake)
+    content = generate_content(job.category, job.seed, fake, data.domain)
     rendered = render_document(content, data.layout, data.block, data.page, job.strength, job.seed)
     return {
         "id": ID_OFFSETS[job.split] + job.index,
@@ -114,9 +115,12 @@ def build_benchmark(data: DataParams) -> datasets.DatasetDict:
     so a broken install fails before any work."""
     if data.source != "synthetic":
         raise ValueError(f"build_benchmark makes synthetic documents; data.source is {data.source!r}")
-    if data.domain != "pt_br":
-        raise ValueError(f"unknown data.domain {data.domain!r}: the available domain is 'pt_br'")
-    check_fonts()
+    domain = get_domain(data.domain)
+    unknown = set(data.categories) - set(domain.categories)
+    if unknown:
+        raise ValueError(f"data.categories {sorted(unknown)} are not categories of domain {domain.name!r} "
+                         f"({domain.categories})")
+    check_fonts(domain.charset)
     splits = {}
     for split in SPLITS:
         jobs = plan_split(data, split)
@@ -129,14 +133,15 @@ def build_benchmark(data: DataParams) -> datasets.DatasetDict:
     return datasets.DatasetDict(splits)
 
 
-def character_coverage(dataset: datasets.Dataset) -> dict[str, int]:
-    """How often each Portuguese letter occurs in a split's ground truth (0 for absent letters)."""
+def character_coverage(dataset: datasets.Dataset, letters: str) -> dict[str, int]:
+    """How often each of the domain's ``letters`` occurs in a split's ground truth (0 for absent ones)."""
     counts = Counter("".join(dataset["assistant_without_json"]))
-    return {letter: counts.get(letter, 0) for letter in PORTUGUESE_LETTERS}
+    return {letter: counts.get(letter, 0) for letter in letters}
 
 
-def summarize(benchmark: datasets.DatasetDict) -> dict[str, Any]:
+def summarize(benchmark: datasets.DatasetDict, domain: str = "pt_br") -> dict[str, Any]:
     """Counts, lengths and character coverage per split: the numbers on the dataset card."""
+    letters = get_domain(domain).letters
     summary: dict[str, Any] = {}
     for split, dataset in benchmark.items():
         texts = dataset["assistant_without_json"]
@@ -149,7 +154,7 @@ def summarize(benchmark: datasets.DatasetDict) -> dict[str, Any]:
             "per_font": dict(sorted(Counter(dataset["font"]).items())),
             "characters_mean": sum(lengths) / len(lengths) if lengths else 0.0,
             "characters_max": lengths[-1] if lengths else 0,
-            "portuguese_letters_missing": "".join(k for k, v in character_coverage(dataset).items() if v == 0),
+            "letters_missing": "".join(k for k, v in character_coverage(dataset, letters).items() if v == 0),
         }
     return summary
 
@@ -169,29 +174,31 @@ def save_benchmark(benchmark: datasets.DatasetDict, out_dir: str | Path, card: s
 def dataset_card(data: DataParams, summary: dict[str, Any]) -> str:
     """A Hugging Face dataset card (YAML front matter + Markdown) with the numbers of this build."""
     test = summary.get("test", {})
+    domain = get_domain(data.domain)
+    language = {"pt": "Portuguese", "es": "Spanish"}.get(domain.language, domain.description)
     coverage_lines = "\n".join(
         f"| {split} | {s['documents']} | {s['characters_mean']:.0f} | {s['characters_max']} | "
-        f"{s['portuguese_letters_missing'] or 'none'} |"
+        f"{s['letters_missing'] or 'none'} |"
         for split, s in summary.items()
     )
     return f"""---
-language: [pt]
+language: [{domain.language}]
 license: mit
 task_categories: [image-to-text]
-pretty_name: specocr synthetic Brazilian-Portuguese OCR benchmark
+pretty_name: specocr synthetic {domain.description} OCR benchmark
 configs:
 - config_name: default
 ---
 # specocr synthetic benchmark ({data.layout} layout)
 
-Synthetic Brazilian-Portuguese documents in the schema of
+Synthetic {domain.description} documents in the schema of
 [Dharma-AI/DharmaOCR-Benchmark](https://huggingface.co/datasets/Dharma-AI/DharmaOCR-Benchmark): `id`, `image`,
 `assistant` (strict JSON with keys `header`, `margin`, `footer`, `text`, empty ones omitted),
 `assistant_without_json`, plus `category`, `strength` (degradation 0-2) and `font`.
 Made by `specocr.data.generate` (stage `data` of `dvc repro`) with seed {data.seed}; the same parameters
-give a byte-identical dataset. Content: Faker `pt_BR`, num2words and specocr's own Portuguese templates.
+give a byte-identical dataset. Content: {domain.content_note}.
 
-| split | documents | mean characters | max characters | Portuguese letters absent |
+| split | documents | mean characters | max characters | {language} letters absent |
 |---|---|---|---|---|
 {coverage_lines}
 

@@ -1,4 +1,5 @@
-"""Benchmarks that specocr did not generate: the paper's on the Hugging Face Hub, or a user's parquet.
+"""Benchmarks that specocr did not generate: the paper's on the Hugging Face Hub, a user's parquet, or a
+user's folder of images with a JSONL of ground truths per split.
 
 ``Dharma-AI/DharmaOCR-Benchmark`` has one split, ``test``, with the columns ``id``, ``image``,
 ``image_base64``, ``assistant`` and ``assistant_without_json`` and no per-row subset column. Both sources are
@@ -35,14 +36,16 @@ class ValidationReport:
 
     undecodable_image: list[str] = field(default_factory=list)
     invalid_assistant: list[str] = field(default_factory=list)
+    missing_file: list[str] = field(default_factory=list)
 
     @property
     def bad_ids(self) -> set[str]:
-        return set(self.undecodable_image) | set(self.invalid_assistant)
+        return set(self.undecodable_image) | set(self.invalid_assistant) | set(self.missing_file)
 
     def describe(self) -> str:
         parts = []
-        for reason, ids in (("image does not decode", self.undecodable_image),
+        for reason, ids in (("image file is missing", self.missing_file),
+                            ("image does not decode", self.undecodable_image),
                             ("assistant is not a JSON object", self.invalid_assistant)):
             if ids:
                 parts.append(f"{len(ids)} rows where the {reason} (ids {ids[:10]}{' ...' if len(ids) > 10 else ''})")
@@ -146,3 +149,70 @@ def load_parquet(location: str | Path, on_invalid: OnInvalid = "error") -> datas
         raise FileNotFoundError(f"no parquet files at {location}")
     loaded = datasets.load_dataset("parquet", data_files={"test": [str(f) for f in files]})
     return _convert(loaded, str(location), on_invalid)
+
+
+def _structured(value: object) -> dict[str, str] | None:
+    """A ground truth as the structured parts, or None when it is not a JSON object of the paper's keys
+    with string values (given as an object or as a JSON string)."""
+    from specocr.data.schema import STRUCTURE_KEYS
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dict) or not value or set(value) - set(STRUCTURE_KEYS):
+        return None
+    if not all(isinstance(v, str) for v in value.values()):
+        return None
+    return value
+
+
+def load_folder(location: str | Path, on_invalid: OnInvalid = "error") -> datasets.DatasetDict:
+    """Your own documents: a folder with ``train.jsonl``, ``val.jsonl`` and/or ``test.jsonl`` (one line per
+    document: ``image``, a path relative to the folder; ``assistant``, the ground truth as a JSON object (or
+    string) with the keys ``header``, ``margin``, ``text``, ``footer``; optional ``id`` and ``category``) and
+    the images. Missing image files, images that do not decode and ground truths that are not such an
+    object are errors naming the lines (or, with ``on_invalid="drop"``, logged drops)."""
+    from specocr.data.schema import to_assistant, to_plain_text
+
+    location = Path(location)
+    files = {split: location / f"{split}.jsonl" for split in ("train", "val", "test")}
+    files = {split: path for split, path in files.items() if path.is_file()}
+    if not files:
+        raise FileNotFoundError(f"{location}: no train.jsonl, val.jsonl or test.jsonl")
+    splits = {}
+    for split, path in files.items():
+        report, rows = ValidationReport(), []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError as error:
+                raise ValueError(f"{path}:{number}: not valid JSON ({error})") from None
+            if not isinstance(entry, dict) or "image" not in entry or "assistant" not in entry:
+                raise ValueError(f"{path}:{number}: needs 'image' and 'assistant' keys")
+            row_id = str(entry.get("id", number))
+            image_path = location / entry["image"]
+            data = image_path.read_bytes() if image_path.is_file() else None
+            if data is None:
+                report.missing_file.append(row_id)
+            elif not _decodes(data):
+                report.undecodable_image.append(row_id)
+            parts = _structured(entry["assistant"])
+            if parts is None:
+                report.invalid_assistant.append(row_id)
+            rows.append({"id": int(entry.get("id", number)), "image": {"bytes": data, "path": None},
+                         "assistant": to_assistant(parts) if parts else "",
+                         "assistant_without_json": to_plain_text(parts) if parts else "",
+                         "category": entry.get("category") or UNKNOWN_CATEGORY, "strength": None, "font": None,
+                         "_key": row_id})
+        bad = report.bad_ids
+        if bad:
+            if on_invalid == "error":
+                raise ValueError(f"{path}: {report.describe()}; pass on_invalid='drop' to skip them (logged)")
+            log.warning("%s: dropping %d of %d rows: %s", path, len(bad), len(rows), report.describe())
+        rows = [{k: v for k, v in row.items() if k != "_key"} for row in rows if row["_key"] not in bad]
+        splits[split] = datasets.Dataset.from_list(rows, features=FEATURES)
+    return datasets.DatasetDict(splits)

@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from specocr.data.schema import structured_parts
-from specocr.data.synthetic import CHARSET, DocumentContent
+from specocr.data.synthetic import DocumentContent
 from specocr.params import BlockLayout, PageLayout
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
@@ -38,7 +38,7 @@ FONTS: dict[str, tuple[str, ...]] = {
                 "LiberationSerif-Regular.ttf", "LiberationMono-Regular.ttf"),
     "handwritten": ("dkg.ttf", "Breip.ttf", "DancingScript-Regular.otf", "Intuitive.ttf"),
 }
-#: Which font style each category is drawn in.
+#: The font style of a category when the content does not name one (the zoo's general-OCR lines).
 CATEGORY_STYLE = {"printed": "printed", "legal": "printed", "handwritten": "handwritten"}
 #: The font that fixes the reference line metrics at a given ``font_size``.
 REFERENCE_FONT = "DejaVuSans.ttf"
@@ -80,8 +80,12 @@ def _glyph_bitmap(font: ImageFont.FreeTypeFont, char: str) -> bytes:
     return image.tobytes()
 
 
-def missing_glyphs(path: Path, charset: str = CHARSET) -> list[str]:
+def missing_glyphs(path: Path, charset: str | None = None) -> list[str]:
     """Characters the font draws blank or as its 'missing glyph' box (checked by rendering, not by cmap)."""
+    if charset is None:
+        from specocr.domains import all_characters
+
+        charset = all_characters()
     font = ImageFont.truetype(str(path), 40)
     notdef = _glyph_bitmap(font, "\U000f0000")  # a private-use code point no text font covers
     missing = []
@@ -95,8 +99,13 @@ def missing_glyphs(path: Path, charset: str = CHARSET) -> list[str]:
 
 
 @cache
-def check_fonts(charset: str = CHARSET) -> dict[str, tuple[Path, ...]]:
-    """Every configured font, verified to draw every character of ``charset``; raises naming the culprits."""
+def check_fonts(charset: str | None = None) -> dict[str, tuple[Path, ...]]:
+    """Every configured font, verified to draw every character of ``charset`` (default: every registered
+    domain's characters); raises naming the culprits."""
+    if charset is None:
+        from specocr.domains import all_characters
+
+        return check_fonts(all_characters())  # cached per charset
     problems = []
     resolved: dict[str, tuple[Path, ...]] = {}
     for style, names in FONTS.items():
@@ -291,7 +300,7 @@ def render_document(
     """Draw ``content`` in a font of its category's style (or the font file named ``font``), degrade it,
     and return what was drawn."""
     rng = random.Random(seed)
-    style = CATEGORY_STYLE[content.category]
+    style = content.style or CATEGORY_STYLE[content.category]
     font_path = rng.choice(check_fonts()[style])
     if font is not None:
         font_path = find_font(font)

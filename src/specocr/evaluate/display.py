@@ -55,3 +55,43 @@ def show_documents(dataset: datasets.Dataset, documents: list[DocumentScore], pr
         cut = f"... [{len(prediction) - max_chars} more characters]" if len(prediction) > max_chars else ""
         print(f"--- {document.id} (score {document.score:.3f}{', degenerate' if document.degenerate else ''})\n"
               f"ground truth:\n{row['assistant_without_json']}\n{label}:\n{prediction[:max_chars]}{cut}\n")
+
+
+def compare_outputs(models: dict[str, str | Path], documents: datasets.Dataset, max_new_tokens: int,
+                    batch_size: int = 8) -> pd.DataFrame:
+    """Greedy outputs of several model folders (label -> folder) on the same documents, with each output's
+    score: one row per document and model, for before/after views in the training notebooks."""
+    from specocr.evaluate.generate import generate_batch
+    from specocr.evaluate.score import document_score
+    from specocr.models.registry import load_model_folder
+
+    rows = []
+    for label, folder in models.items():
+        model, processor = load_model_folder(folder)
+        for start in range(0, len(documents), batch_size):
+            batch = documents.select(range(start, min(start + batch_size, len(documents))))
+            outputs = generate_batch(model, processor, list(batch["image"]), max_new_tokens)
+            for row_id, truth, output in zip(batch["id"], batch["assistant"], outputs):
+                rows.append({"id": str(row_id), "model": label, "score": round(document_score(output["prediction"], truth), 4),
+                             "hit_token_limit": output["hit_token_limit"], "output": output["prediction"]})
+    return pd.DataFrame(rows)
+
+
+def plot_curves(curves: pd.DataFrame, panels: dict[str, list[str]], title: str, path: str | Path | None = None):
+    """Training curves from a curves CSV: one panel per entry (panel title -> columns), x = step."""
+    import seaborn as sns
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
+    for ax, (panel, columns) in zip(axes[0], panels.items()):
+        present = [c for c in columns if c in curves and curves[c].notna().any()]
+        long = curves.melt(id_vars="step", value_vars=present, var_name="curve").dropna()
+        if not long.empty:
+            sns.lineplot(data=long, x="step", y="value", hue="curve", marker="o" if len(long) < 30 else None, ax=ax)
+        ax.set_title(panel)
+        ax.set_ylabel("")
+    fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120)
+    return fig

@@ -37,9 +37,10 @@ class ExampleStream(IterableDataset):
     """Collated batches ``start_step, start_step + 1, ...`` of one level's example stream."""
 
     def __init__(self, processor: CharOCRProcessor, level: int, stage: PretrainingStage, seed: int,
-                 block: BlockLayout, page: PageLayout, start_step: int, steps: int) -> None:
+                 block: BlockLayout, page: PageLayout, start_step: int, steps: int, hold_steps: int = 0) -> None:
         self.processor, self.level, self.stage, self.seed = processor, level, stage, seed
         self.block, self.page, self.start_step, self.steps = block, page, start_step, steps
+        self.hold_steps = hold_steps
 
     def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
         if get_worker_info() is not None:
@@ -49,7 +50,8 @@ class ExampleStream(IterableDataset):
         for step in range(self.start_step, self.steps):
             examples = level_batch(self.level, self.seed, step, self.stage.batch_size, self.block, self.page, fakers,
                                    self.stage.ocr_share, self.stage.max_lines, self.stage.easy_share,
-                                   self.stage.bootstrap_steps, self.stage.easy_font_px)
+                                   self.stage.bootstrap_steps, self.stage.easy_font_px,
+                                   self.hold_steps)
             yield collate([example.as_prompt_completion() for example in examples])
 
 
@@ -135,9 +137,9 @@ def _save_checkpoint(folder: Path, model, optimizer, scheduler, step: int, histo
 def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor, level: int,
              stage: PretrainingStage, steps: int, seed: int, block: BlockLayout, page: PageLayout, work_dir: str | Path,
              eval_sets: dict[str, list[Example]] | None = None, eval_every: int = 500,
-             checkpoint_every: int = 100, workers: int = 1) -> History:
-    """Train ``model`` for ``steps`` steps of level ``level``'s stream, resuming from ``work_dir`` if a
-    checkpoint is there.
+             checkpoint_every: int = 100, workers: int = 1, hold_steps: int = 0) -> History:
+    """Train ``model`` for ``steps`` steps of level ``level``'s stream (the first ``hold_steps`` of them easy
+    lines only), resuming from ``work_dir`` if a checkpoint is there.
 
     Returns the history (losses, evaluations, seconds spent, summed over resumptions). The model ends in
     the state of the last step run; the checkpoint in ``work_dir`` matches it.
@@ -157,7 +159,8 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
     if step >= steps:
         return history
 
-    stream = ExampleStream(processor, level, stage, seed, block, page, start_step=step, steps=steps)
+    stream = ExampleStream(processor, level, stage, seed, block, page, start_step=step, steps=steps,
+                           hold_steps=hold_steps)
     loader = DataLoader(stream, batch_size=None, num_workers=workers, prefetch_factor=4 if workers else None,
                         persistent_workers=False)
     budget = stage.time_budget_minutes * 60
@@ -237,7 +240,7 @@ trust_remote_code=True)`: the processor's code is in this folder).
 |---|---|
 | level | {base.level} |
 | examples | {'scenes and short words' if base.level == 1 else 'general Latin-script lines and blocks (en, fr, es, de, it), some scenes'} ({stage.ocr_share:.0%} of batches OCR, {stage.easy_share:.0%} of those clean short monospace lines; {'single lines' if stage.max_lines == 1 else f'blocks of 1 to {stage.max_lines} lines'}) |
-| bootstrap | the first {stage.bootstrap_steps} steps start with clean short monospace lines only, fading linearly into the mix |
+| bootstrap | clean short monospace lines only for the first {stage.bootstrap_hold_steps[base.size]} steps, then fading linearly into the mix over {stage.bootstrap_steps} steps |
 | easy lines | DejaVu Sans Mono at {f'{stage.easy_font_px} px' if stage.easy_font_px else 'the benchmark text width'} |
 | steps run | {history.steps[-1] if history.steps else 0} of {stage.steps[base.size]}, batch {stage.batch_size} |
 | optimizer | AdamW, lr {stage.learning_rate}, {stage.warmup_steps} warmup steps, cosine decay, clip 1.0 |
@@ -286,7 +289,8 @@ def train_zoo_base(name: str, params, root: str | Path = ".", workers: int = 1, 
     eval_sets = held_out_sets(zoo.seed + 1, zoo.eval_examples, block, page)
     history = pretrain(model, processor, base.level, stage, stage.steps[base.size], zoo.seed + base.level, block, page,
                        root / zoo.folder / ".work" / name, eval_sets=eval_sets, eval_every=zoo.eval_every,
-                       checkpoint_every=zoo.checkpoint_every, workers=workers)
+                       checkpoint_every=zoo.checkpoint_every, workers=workers,
+                       hold_steps=stage.bootstrap_hold_steps[base.size])
     final_eval = {k: v for k, v in history.evals[-1].items() if k not in ("step", "minutes")} if history.evals \
         else evaluate(model, processor, eval_sets)
     hardware = (f"GPU ({torch.cuda.get_device_name()})" if device.type == "cuda"

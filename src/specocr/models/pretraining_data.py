@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import dataclass
+from functools import cache
 
 from faker import Faker
 from faker.providers.lorem.en_US import Provider as EnglishLorem
@@ -137,7 +138,7 @@ def ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[st
     rng = random.Random(seed)
     fake = fakers[rng.choice(LOCALES)]
     fake.seed_instance(seed)
-    text = [to_charset(_general_line(fake, rng)) for _ in range(lines)]
+    text = [to_charset(_general_line(fake, rng), general_charset()) for _ in range(lines)]
     drawn_category = "handwritten" if rng.random() < 0.3 else "printed"
     category = category or drawn_category  # drawn either way, so the rest of the example does not shift
     content = DocumentContent(category, "general", None, ["\n".join(text)])
@@ -172,10 +173,11 @@ def easy_ocr_example(seed: int, block: BlockLayout, page: PageLayout, font_px: i
     """A bootstrap example: one clean line of at most 12 characters in DejaVu Sans Mono. From random
     weights, text-to-column alignment is found on these first (the feasibility study's level 0).
 
-    ``font_px`` None sizes the face like the benchmark's text (about 6 px per character); 13 gives 8 px per
+    ``font_px`` None sizes the face like the benchmark's text (``data.block.font_size``); 13 gives 8 px per
     character, exactly one 8 px vision patch each, so that character ``i`` of the answer sits in patch
-    column ``i``: the study bootstrapped on that; with ~6 px characters the loss of these lines stayed at the
-    language-model level for 500 steps (lines of up to 36 characters were slower still)."""
+    column ``i``: the study bootstrapped on that; with ~6 px characters (the benchmark's former font size 13)
+    the loss of these lines stayed at the language-model level for 500 steps (lines of up to 36 characters
+    were slower still)."""
     rng = random.Random(seed)
     if font_px is None:
         text = _easy_text(rng)
@@ -192,6 +194,15 @@ def easy_ocr_example(seed: int, block: BlockLayout, page: PageLayout, font_px: i
     return Example(image, OCR_PROMPT, text)
 
 
+@cache
+def general_charset() -> frozenset[str]:
+    """The characters of the general-OCR lines: the shipped domains' (fonts are checked for them). Fixed, so
+    that a domain a user registers does not change the zoo's pretraining data."""
+    from specocr.domains import get_domain
+
+    return frozenset(get_domain("pt_br").charset + get_domain("es").charset)
+
+
 def make_fakers() -> dict[str, Faker]:
     return {locale: Faker(locale) for locale in LOCALES}
 
@@ -201,21 +212,29 @@ def make_fakers() -> dict[str, Faker]:
 LINE_COUNT_WEIGHTS = (0.6, 0.25, 0.15)
 
 
+def bootstrap_share(step: int, hold_steps: int, fade_steps: int) -> float:
+    """The chance that batch ``step`` is a bootstrap batch of easy lines: 1 during the hold, then a linear fade."""
+    if step < hold_steps:
+        return 1.0
+    return max(0.0, 1 - (step - hold_steps) / fade_steps) if fade_steps else 0.0
+
+
 def level_batch(level: int, seed: int, step: int, batch_size: int, block: BlockLayout, page: PageLayout,
                 fakers: dict[str, Faker], ocr_share: float, max_lines: int, easy_share: float = 0.0,
-                bootstrap_steps: int = 0, easy_font_px: int | None = None) -> list[Example]:
+                bootstrap_steps: int = 0, easy_font_px: int | None = None,
+                bootstrap_hold_steps: int = 0) -> list[Example]:
     """Batch ``step`` of a level's stream. One kind per batch (scenes, easy lines, or OCR blocks of one line
     count) so that no short example is padded to the length of a long one: with one token per character
     and pixel, padding is most of the compute. Level 1 has some OCR (``ocr_share``), as an instruct model
     has seen some text; level 2 is OCR with some level-1 scenes kept in. An ``easy_share`` of the OCR
-    batches are clean, short monospace lines (:func:`easy_ocr_example`), and during the first
-    ``bootstrap_steps`` steps more of them: all at step 0, fading linearly into the mix. From random weights
+    batches are clean, short monospace lines (:func:`easy_ocr_example`); the first ``bootstrap_hold_steps``
+    steps are nothing else, and over the next ``bootstrap_steps`` steps their share fades linearly into the mix. From random weights
     (or a generalist that has read little) a tiny model finds the text-to-column alignment on such lines and
     not on full-difficulty text (shared/research/tiny-vlm-feasibility.md); a fade avoids the loss jump of a
     hard curriculum switch."""
     rng = random.Random(document_seed(seed, f"level{level}/batch", step))
     indices = [document_seed(seed, f"level{level}", step * batch_size + i) for i in range(batch_size)]
-    bootstrap_chance = max(0.0, 1 - step / bootstrap_steps) if bootstrap_steps else 0.0
+    bootstrap_chance = bootstrap_share(step, bootstrap_hold_steps, bootstrap_steps)
     if rng.random() < bootstrap_chance:
         return [easy_ocr_example(index, block, page, easy_font_px) for index in indices]
     if rng.random() >= ocr_share:

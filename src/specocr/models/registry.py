@@ -21,16 +21,22 @@ def is_model_folder(path: str | Path) -> bool:
 
 
 def load_model_folder(folder: str | Path, dtype: torch.dtype = torch.float32, device: str | None = None):
-    """Model and processor from a ``save_pretrained`` folder. The processor is loaded with
+    """Model and processor from a ``save_pretrained`` folder (or a quantized one from the quant stage,
+    which loads on the CPU whatever ``device`` says). The processor is loaded with
     ``trust_remote_code=True`` because zoo folders carry their processor's code (a folder you pass here is
     code you run). Padding goes on the left, as batched generation needs."""
     from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    from specocr.train.quant import is_quantized_folder, load_quantized
 
     folder = Path(folder)
     if not is_model_folder(folder):
         raise FileNotFoundError(f"no model in {folder} (config.json missing)")
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    model = AutoModelForImageTextToText.from_pretrained(folder, dtype=dtype).to(device)
+    if is_quantized_folder(folder):  # int8 dynamic quantization runs on the CPU only
+        model = load_quantized(folder)
+    else:
+        model = AutoModelForImageTextToText.from_pretrained(folder, dtype=dtype).to(device)
     processor = AutoProcessor.from_pretrained(folder, trust_remote_code=True)
     processor.tokenizer.padding_side = "left"
     return model, processor

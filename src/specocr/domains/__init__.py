@@ -1,0 +1,100 @@
+"""Domains as plug-ins: what the synthetic documents are about, in which language, drawn how.
+
+A domain is one module that builds a :class:`Domain` and calls :func:`register` on it; ``data.domain`` in
+params picks one by name. It gives, for each document category, the generators that write a document's
+structured content (header, margin, body paragraphs, footer) from a seeded Faker and ``random.Random``,
+the font style each category is drawn in (``printed`` or ``handwritten``: see ``data.render.FONTS``), its
+letters beyond ASCII (fonts are checked for them; the test split must contain every one), and the text of
+its dataset card. Everything else (layout, degradation, splits, the pipeline) is shared.
+
+Shipped: ``pt_br`` (the paper's Brazilian-Portuguese legal and administrative documents) and ``es``
+(Spanish invoices, receipts and handwritten notes). ``notebooks/00_new_domain.ipynb`` walks through
+writing another. A domain module outside this package is registered by importing it before the pipeline
+runs, or by naming it in ``SPECOCR_DOMAINS`` (comma-separated module paths).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+#: Modules imported on first lookup: the shipped domains.
+BUILTIN = ("specocr.domains.pt_br", "specocr.domains.es")
+STYLES = ("printed", "handwritten")
+
+_REGISTRY: dict[str, Domain] = {}
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str  # the value of data.domain
+    language: str  # ISO 639-1, for the dataset card
+    description: str  # an adjective for the card: "Brazilian-Portuguese"
+    faker_locale: str  # Faker locale of names, addresses, numbers
+    generators: dict  # category -> tuple of generators (Faker, random.Random) -> DocumentContent
+    category_styles: dict[str, str]  # category -> font style
+    letters: str  # letters beyond ASCII the language needs; each must occur in the test split
+    extra_characters: str = ""  # other non-ASCII characters the generators may write (º, §, €)
+    content_note: str = ""  # the card's "Content:" sentence: where names and prose come from
+
+    def __post_init__(self) -> None:
+        if set(self.generators) != set(self.category_styles):
+            raise ValueError(f"domain {self.name}: categories with generators {sorted(self.generators)} and with "
+                             f"font styles {sorted(self.category_styles)} differ")
+        unknown = set(self.category_styles.values()) - set(STYLES)
+        if unknown:
+            raise ValueError(f"domain {self.name}: unknown font styles {sorted(unknown)}; expected {STYLES}")
+        if any(not generators for generators in self.generators.values()):
+            raise ValueError(f"domain {self.name}: every category needs at least one generator")
+
+    @property
+    def charset(self) -> str:
+        """Every character a document of this domain may contain (fonts are checked for all of them)."""
+        from specocr.data.synthetic import ASCII_CHARSET
+
+        return ASCII_CHARSET + "".join(dict.fromkeys(self.letters + self.extra_characters))
+
+    @cached_property
+    def charset_set(self) -> frozenset[str]:
+        return frozenset(self.charset)
+
+    @property
+    def categories(self) -> list[str]:
+        return list(self.generators)
+
+
+def register(domain: Domain, replace: bool = False) -> Domain:
+    """Make ``domain`` available to ``data.domain``; a second domain of the same name is an error unless
+    ``replace`` (a notebook cell run twice)."""
+    existing = _REGISTRY.get(domain.name)
+    if existing is not None and existing is not domain and not replace:
+        raise ValueError(f"a domain named {domain.name!r} is already registered")
+    _REGISTRY[domain.name] = domain
+    return domain
+
+
+def _load_modules() -> None:
+    extra = [name.strip() for name in os.environ.get("SPECOCR_DOMAINS", "").split(",") if name.strip()]
+    for module in (*BUILTIN, *extra):
+        importlib.import_module(module)
+
+
+def available() -> list[str]:
+    _load_modules()
+    return sorted(_REGISTRY)
+
+
+def get_domain(name: str) -> Domain:
+    """The registered domain ``name``; an unknown name is an error listing the known ones."""
+    _load_modules()
+    if name not in _REGISTRY:
+        raise KeyError(f"unknown domain {name!r}; registered domains: {sorted(_REGISTRY)} "
+                       "(register yours with specocr.domains.register, see notebooks/00_new_domain.ipynb)")
+    return _REGISTRY[name]
+
+
+def all_characters() -> str:
+    """The union of every registered domain's characters (what the fonts and the zoo tokenizer cover)."""
+    return "".join(dict.fromkeys("".join(get_domain(name).charset for name in available())))

@@ -1,0 +1,131 @@
+"""The report's figures (seaborn), each saved in every format of ``report.figure_formats``.
+
+* ``degeneration_by_stage``: vanilla -> SFT -> DPO (-> Quant) degeneration rate per base, as the paper's figure.
+* ``pareto``: cost per million pages (log x) against score; the frontier through the systems no other beats
+  on both; reproduced systems and the paper's reported rows in separate panels (different documents).
+* ``per_category``: score per document category for every reproduced system and stage.
+* ``ladder``: the same training from each starting level, at each size: specialization's compounding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; notebooks display the saved figures
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from specocr.report.scoreboard import CATEGORIES, STAGES, size_key, technique_label  # noqa: E402
+
+STAGE_NAMES = {stage: technique_label(stage).strip("()") or "vanilla" for stage in STAGES}
+
+
+def save(fig: plt.Figure, out_dir: str | Path, name: str, formats: list[str]) -> list[Path]:
+    """Save ``fig`` as ``<out_dir>/<name>.<format>`` for each format, without time stamps in the files."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        path = out_dir / f"{name}.{fmt}"
+        metadata = {"CreationDate": None} if fmt == "pdf" else {"Date": None} if fmt == "svg" else {}
+        fig.savefig(path, dpi=150, bbox_inches="tight", metadata=metadata)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def pareto_frontier(frame: pd.DataFrame, cost: str = "usd_per_million_pages", score: str = "score") -> pd.DataFrame:
+    """The rows no other row beats on both cost (lower) and score (higher), cheapest first."""
+    ordered = frame.dropna(subset=[cost]).sort_values([cost, score], ascending=[True, False])
+    frontier, best = [], float("-inf")
+    for index, row in ordered.iterrows():
+        if row[score] > best:
+            frontier.append(index)
+            best = row[score]
+    return ordered.loc[frontier]
+
+
+def degeneration_by_stage(reproduced: pd.DataFrame) -> plt.Figure:
+    models = reproduced[reproduced["kind"] == "model"].copy()
+    models["stage name"] = models["stage"].map(STAGE_NAMES)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    sns.barplot(models, x="system", y="degeneration", hue="stage name",
+                hue_order=[STAGE_NAMES[s] for s in STAGES if s in set(models["stage"])], ax=ax)
+    ax.set_ylabel("degenerate outputs (% of documents)")
+    ax.set_xlabel("")
+    ax.set_title("Degeneration by training stage (the paper's rule: a loop at the token cap)")
+    ax.legend(title="", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _pareto_panel(ax: plt.Axes, frame: pd.DataFrame, title: str) -> None:
+    priced = frame.dropna(subset=["usd_per_million_pages"])
+    if priced.empty:
+        ax.set_title(f"{title}\n(no priced system)")
+        return
+    sns.scatterplot(priced, x="usd_per_million_pages", y="score", hue="kind", style="kind", s=60, ax=ax)
+    frontier = pareto_frontier(priced)
+    ax.plot(frontier["usd_per_million_pages"], frontier["score"], color="grey", linestyle="--", linewidth=1,
+            zorder=0, label="Pareto frontier")
+    for _, row in priced.iterrows():
+        ax.annotate(row["label"], (row["usd_per_million_pages"], row["score"]), fontsize=6, xytext=(3, 3),
+                    textcoords="offset points")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value:,.6g}"))
+    ax.set_xlabel("cost per million pages (USD, log scale)")
+    ax.set_ylabel("score")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+
+
+def pareto(reproduced: pd.DataFrame, reported: pd.DataFrame, measured_on: str) -> plt.Figure:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    _pareto_panel(axes[0], reproduced, f"Reproduced here (priced as {measured_on})")
+    _pareto_panel(axes[1], reported.assign(kind="reported (API price)"),
+                  "Reported by the paper (scores on the real benchmark)")
+    fig.tight_layout()
+    return fig
+
+
+def per_category(reproduced: pd.DataFrame) -> plt.Figure:
+    long = reproduced.melt(id_vars=["label"], value_vars=[f"score_{c}" for c in CATEGORIES],
+                           var_name="category", value_name="category score").dropna()
+    long["category"] = long["category"].str.removeprefix("score_")
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(reproduced) + 1.5))
+    sns.barplot(long, y="label", x="category score", hue="category", orient="h", ax=ax)
+    ax.set_xlim(0, 1)
+    ax.set_ylabel("")
+    ax.set_title("Score by document category")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def ladder(reproduced: pd.DataFrame) -> plt.Figure:
+    """Score (with its bootstrap CI) at each stage, one line per starting level, one panel per size."""
+    models = reproduced[reproduced["kind"] == "model"]
+    sizes = sorted(models["size"].dropna().unique(), key=size_key)
+    stages = [stage for stage in STAGES if stage in set(models["stage"])]
+    fig, axes = plt.subplots(1, max(1, len(sizes)), figsize=(4.5 * max(1, len(sizes)), 3.6), squeeze=False,
+                             sharey=True)
+    starts = {1: "level 1 (generalist)", 2: "level 2 (general-OCR)"}
+    for ax, size in zip(axes[0], sizes):
+        for offset, (level, name) in zip((-0.06, 0.06), starts.items()):
+            line = models[(models["size"] == size) & (models["level"] == level)].set_index("stage").reindex(stages)
+            x = [i + offset for i in range(len(stages))]
+            ax.errorbar(x, line["score"], yerr=[line["score"] - line["ci_low"], line["ci_high"] - line["score"]],
+                        marker="o", capsize=3, label=name)
+        ax.set_xticks(range(len(stages)), [STAGE_NAMES[stage] for stage in stages], fontsize=8)
+        ax.set_title(f"size {size}")
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("score (95% CI)")
+        ax.legend(fontsize=8)
+    fig.suptitle("Same training, different starting level")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,117 @@
+"""What the SFT and DPO stages share: resumable checkpoints that belong to one run, and training curves."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
+
+import torch
+from transformers import TrainerCallback
+
+#: The file in a checkpoint folder that says which run its checkpoints belong to.
+FINGERPRINT = "run_fingerprint.json"
+
+
+def card_header(title: str, base_model: str, tags: Sequence[str]) -> str:
+    """The YAML front matter and title of a Hugging Face model card for a specocr model."""
+    return (f"---\nlibrary_name: transformers\npipeline_tag: image-text-to-text\n"
+            f"tags: [{', '.join(['specocr', 'ocr', *tags])}]\nbase_model: {base_model}\n---\n# {title}\n")
+
+
+def prepare_checkpoint_dir(checkpoint_dir: str | Path, fingerprint: dict) -> bool:
+    """Keep ``checkpoint_dir`` if its checkpoints belong to this run (returns True when there is one to
+    resume), else empty it and record this run's fingerprint: a run with other settings must not resume
+    someone else's optimizer state."""
+    checkpoint_dir = Path(checkpoint_dir)
+    recorded = checkpoint_dir / FINGERPRINT
+    if recorded.is_file() and json.loads(recorded.read_text(encoding="utf-8")) == fingerprint:
+        return any(checkpoint_dir.glob("checkpoint-*"))
+    if checkpoint_dir.exists():
+        shutil.rmtree(checkpoint_dir)
+    checkpoint_dir.mkdir(parents=True)
+    recorded.write_text(json.dumps(fingerprint, indent=1, sort_keys=True), encoding="utf-8")
+    return False
+
+
+def write_curves(log_history: list[dict], path: str | Path, columns: Sequence[str]) -> Path:
+    """A trainer's log history as one CSV row per step (training and evaluation logs of a step merged),
+    for ``dvc plots``."""
+    path = Path(path)
+    rows: dict[int, dict] = {}
+    for entry in log_history:
+        if "step" in entry and any(key in entry for key in columns):
+            rows.setdefault(entry["step"], {}).update({k: entry[k] for k in columns if k in entry})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=("step", *columns))
+        writer.writeheader()
+        for step in sorted(rows):
+            writer.writerow({"step": step, **rows[step]})
+    return path
+
+
+@cache
+def resumable(trainer_class: type) -> type:
+    """``trainer_class`` (trl's ``SFTTrainer`` or ``DPOTrainer``), resuming full fine-tuning checkpoints
+    correctly.
+
+    transformers writes a checkpoint with ``save_pretrained``, which stores Qwen2.5-VL weights under the
+    original checkpoint key names (``model.layers...``, ``visual...``), but resumes with a raw
+    ``load_state_dict(strict=False)`` on the module names (``model.language_model.layers...``): no key
+    matches, and the run silently continues from the weights it started with. Loading through
+    ``from_pretrained`` converts the names; strict loading makes any other mismatch an error."""
+    from peft import PeftModel
+
+    class Resumable(trainer_class):
+        def _load_from_checkpoint(self, resume_from_checkpoint: str, model=None) -> None:
+            model = model or self.model
+            if isinstance(model, PeftModel):  # adapters are saved and loaded by peft under its own names
+                return super()._load_from_checkpoint(resume_from_checkpoint, model)
+            saved = type(model).from_pretrained(resume_from_checkpoint, dtype=next(model.parameters()).dtype)
+            model.load_state_dict(saved.state_dict(), strict=True)
+
+    Resumable.__name__ = Resumable.__qualname__ = f"Resumable{trainer_class.__name__}"
+    return Resumable
+
+
+def validation_scorer(processor, documents, batch_size: int, max_new_tokens: int, tail_chars: int = 15,
+                      min_repeats: int = 4) -> Callable[[torch.nn.Module], dict[str, float]]:
+    """A function giving a model's official score and degeneration rate on ``documents`` (greedy)."""
+    from specocr.evaluate.generate import generate_batch
+    from specocr.evaluate.io import references_from_dataset
+    from specocr.evaluate.metrics import Prediction, corpus_metrics
+
+    references = references_from_dataset(documents)
+
+    def score(model: torch.nn.Module) -> dict[str, float]:
+        side, processor.tokenizer.padding_side = processor.tokenizer.padding_side, "left"  # generation pads left
+        outputs = []
+        for start in range(0, len(documents), batch_size):
+            rows = documents.select(range(start, min(start + batch_size, len(documents))))
+            outputs += generate_batch(model, processor, list(rows["image"]), max_new_tokens)
+        processor.tokenizer.padding_side = side
+        predictions = [Prediction(id=str(i), prediction=o["prediction"], hit_token_limit=o["hit_token_limit"])
+                       for i, o in zip(documents["id"], outputs)]
+        metrics = corpus_metrics(predictions, references, tail_chars, min_repeats, bootstrap_resamples=1)
+        return {"val_score": metrics.score.mean, "val_degeneration_rate": metrics.degeneration_rate}
+
+    return score
+
+
+class ValidationScore(TrainerCallback):
+    """After each evaluation, greedy transcriptions of a few validation documents scored with the official
+    score: the number the loss stands in for. Logged into the trainer's history, so a resumed run keeps it."""
+
+    def __init__(self, score: Callable[[torch.nn.Module], dict[str, float]]) -> None:
+        self.score = score
+
+    def on_evaluate(self, args, state, control, model=None, **kwargs):
+        was_training = model.training
+        model.eval()
+        result = self.score(model)
+        model.train(was_training)
+        state.log_history.append({"step": state.global_step, **result})

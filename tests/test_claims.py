@@ -1,0 +1,65 @@
+"""The paper's claims tested on results: verdicts follow the paired bootstrap, and say when untestable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from specocr.report.claims import FAILS, HOLDS, UNTESTABLE, ClaimChecker, DocumentResults
+from specocr.report.scoreboard import Row
+
+N = 100
+
+
+def results(score: float, degenerate_share: float = 0.0, seed: int = 0) -> DocumentResults:
+    rng = np.random.default_rng(seed)
+    scores = np.clip(rng.normal(score, 0.05, N), 0, 1).tolist()
+    degenerate = [1.0 if i < degenerate_share * N else 0.0 for i in range(N)]
+    return DocumentResults(scores, degenerate)
+
+
+@pytest.fixture
+def bases(default_params):
+    return default_params.bases  # generalist-S/M (level 1), ocr-S/M (level 2)
+
+
+def checker(found: dict, bases, rows: list[Row] | None = None) -> ClaimChecker:
+    return ClaimChecker(found, rows or [], bases, resamples=500)
+
+
+def test_ladder_claims_hold_when_the_specialists_win(bases) -> None:
+    found = {("ocr-S", "dpo"): results(0.8, seed=1), ("generalist-S", "dpo"): results(0.6, seed=2),
+             ("ocr-M", "dpo"): results(0.85, seed=3), ("generalist-M", "dpo"): results(0.7, seed=4)}
+    claims = checker(found, bases)
+    assert claims.c1().verdict == HOLDS and len(claims.c1().evidence) == 2
+    assert claims.c2().verdict == HOLDS  # ocr-S beats generalist-M
+    found[("generalist-M", "dpo")] = results(0.8, seed=4)  # now a tie: not significant
+    assert checker(found, bases).c2().verdict == FAILS
+
+
+def test_missing_stages_make_a_claim_untestable(bases) -> None:
+    claims = checker({("ocr-S", "sft"): results(0.7)}, bases)
+    assert [c.verdict for c in claims.all()] == [UNTESTABLE] * 6
+
+
+def test_degeneration_claims(bases) -> None:
+    found = {("ocr-S", "sft"): results(0.7, 0.3), ("ocr-S", "dpo"): results(0.7, 0.02),
+             ("ocr-M", "sft"): results(0.7, 0.0), ("ocr-M", "dpo"): results(0.7, 0.0)}
+    c3 = checker(found, bases).c3()
+    assert c3.verdict == HOLDS and any("no degenerate output" in e for e in c3.evidence)
+    found[("ocr-M", "sft")], found[("ocr-M", "dpo")] = results(0.7, 0.1), results(0.7, 0.2)
+    assert checker(found, bases).c3().verdict == FAILS
+
+
+def test_cost_claims(bases) -> None:
+    rows = [Row("ocr-S", "dpo", "ocr-S (SFT+DPO)", "model", 0.80, usd_per_million_pages=10.0),
+            Row("ocr-S", "quant", "ocr-S (SFT+DPO, Quant)", "model", 0.80, usd_per_million_pages=6.0),
+            Row("rapidocr", "vanilla", "RapidOCR", "engine", 0.83, usd_per_million_pages=30.0),
+            Row("tesseract", "vanilla", "Tesseract", "engine", 0.70, usd_per_million_pages=2.0)]
+    same = results(0.8, seed=5)
+    found = {("ocr-S", "dpo"): same, ("ocr-S", "quant"): DocumentResults([s + 0.001 for s in same.scores], same.degenerate)}
+    claims = checker(found, bases, rows)
+    assert claims.c5().verdict == HOLDS  # RapidOCR scores higher but costs more; Tesseract is cheaper but worse
+    assert claims.c6().verdict == HOLDS
+    rows[2].usd_per_million_pages = 5.0
+    assert checker(found, bases, rows).c5().verdict == FAILS

@@ -1,0 +1,59 @@
+"""The report stage end to end on a small results folder: every table, figure and number, reproducibly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import ROOT
+from specocr.evaluate.metrics import Reference
+from specocr.evaluate.run import write_metrics
+from specocr.report.build import build_report, macro_name
+
+TRUTH = ['{"text": "Certifico que João reside na Rua das Flores, 12."}',
+         '{"header": "PROCURAÇÃO", "text": "Outorgante: Maria da Silva."}',
+         '{"text": "Recebi a quantia de R$ 150,00."}']
+
+
+def write_run(root: Path, system: str, stage: str, outputs: list[str], seconds: float = 0.5) -> None:
+    folder = root / "results" / system / stage
+    folder.mkdir(parents=True)
+    with (folder / "predictions.jsonl").open("w", encoding="utf-8") as handle:
+        for i, text in enumerate(outputs):
+            handle.write(json.dumps({"id": str(i), "prediction": text, "hit_token_limit": False, "seconds": seconds}) + "\n")
+
+
+def test_macro_names_are_letters_only() -> None:
+    assert macro_name("ocr-S", "dpo", "score") == "ocrSDpoScore"
+    assert macro_name("claim", "C1", "verdict") == "claimCOneVerdict"
+
+
+def test_report_writes_every_artifact_and_is_reproducible(default_params, tmp_path: Path, monkeypatch) -> None:
+    import datasets
+
+    (tmp_path / "paper").mkdir()
+    shutil.copy2(ROOT / "paper" / "reported.yaml", tmp_path / "paper" / "reported.yaml")
+    references = [Reference(id=str(i), assistant=t, category="printed", strength=0.0) for i, t in enumerate(TRUTH)]
+    dataset = datasets.Dataset.from_dict({"id": [0, 1, 2], "assistant": TRUTH, "category": ["printed"] * 3,
+                                          "strength": [0.0] * 3})
+    write_run(tmp_path, "tesseract", "vanilla", ["Certifico que Joao reside", "PROCURACAO", "Recebi a quantia"], 0.1)
+    write_run(tmp_path, "ocr-S", "vanilla", ["", "", ""], 2.0)
+    write_run(tmp_path, "ocr-S", "dpo", TRUTH, 1.0)
+    for system, stage in [("tesseract", "vanilla"), ("ocr-S", "vanilla"), ("ocr-S", "dpo")]:
+        write_metrics(tmp_path / "results" / system / stage, dataset, 15, 4, 100, 0.95, 0)
+
+    report = build_report(default_params, tmp_path, references)
+    names = {p.relative_to(tmp_path).as_posix() for p in report["written"]}
+    assert {"paper/tables/scoreboard.md", "paper/tables/claims.tex", "paper/numbers.tex", "paper/claims.json",
+            "paper/figures/pareto.pdf", "paper/figures/ladder.png", "paper/figures/degeneration_by_stage.png"} <= names
+    claims = json.loads((tmp_path / "paper" / "claims.json").read_text(encoding="utf-8"))
+    assert claims["C1"]["verdict"] == "not testable in this run"  # no generalist was trained here
+    assert claims["C5"]["verdict"] in ("holds", "does not hold") and claims["C5"]["evidence"]
+    numbers = (tmp_path / "paper" / "numbers.tex").read_text(encoding="utf-8")
+    assert "\\newcommand{\\ocrSDpoScore}{1.000}" in numbers and "\\claimCOneVerdict" in numbers
+
+    tables = {p: p.read_bytes() for p in (tmp_path / "paper" / "tables").iterdir()}
+    shutil.rmtree(tmp_path / "paper" / "tables")
+    build_report(default_params, tmp_path, references)
+    assert {p: p.read_bytes() for p in (tmp_path / "paper" / "tables").iterdir()} == tables

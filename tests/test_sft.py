@@ -1,0 +1,80 @@
+"""SFT: the conversations, the resumable run on a random tiny model, curves and the saved folder."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import small_data
+from specocr.data.generate import build_benchmark
+from specocr.data.schema import STRUCTURED_OCR_PROMPT
+from specocr.models.zoo import build_model, save_base
+from specocr.train.common import FINGERPRINT, prepare_checkpoint_dir, write_curves
+from specocr.train.sft import SFT_CURVE_COLUMNS, sft_dataset, train_sft
+
+
+@pytest.fixture(scope="module")
+def benchmark(default_params):
+    return build_benchmark(small_data(default_params.data, train=4, val=2, test=0, workers=1))
+
+
+@pytest.fixture(scope="module")
+def base_folder(tmp_path_factory, default_params) -> Path:
+    model, processor = build_model("S", default_params.zoo, seed=0)
+    return save_base(model, processor, tmp_path_factory.mktemp("zoo") / "random-S", "# random-S\n")
+
+
+def test_documents_become_prompt_completion_conversations(benchmark) -> None:
+    row = sft_dataset(benchmark["train"])[0]
+    assert row["prompt"][0]["content"][1]["text"] == STRUCTURED_OCR_PROMPT
+    assert row["completion"][0]["content"][0]["text"] == benchmark["train"][0]["assistant"]
+    assert row["images"][0].size == benchmark["train"][0]["image"].size
+
+
+def test_checkpoints_of_another_run_are_discarded(tmp_path: Path) -> None:
+    folder = tmp_path / "checkpoints"
+    assert prepare_checkpoint_dir(folder, {"lr": 1}) is False
+    (folder / "checkpoint-5").mkdir()
+    assert prepare_checkpoint_dir(folder, {"lr": 1}) is True  # same run: resume
+    assert prepare_checkpoint_dir(folder, {"lr": 2}) is False  # other settings: start afresh
+    assert not (folder / "checkpoint-5").exists()
+    assert json.loads((folder / FINGERPRINT).read_text()) == {"lr": 2}
+
+
+def test_curves_merge_train_and_evaluation_logs(tmp_path: Path) -> None:
+    path = write_curves([{"step": 1, "loss": 3.0}, {"step": 2, "loss": 2.5}, {"step": 2, "eval_loss": 2.7},
+                         {"step": 2, "val_score": 0.1}, {"train_runtime": 9.0}], tmp_path / "curves.csv",
+                        SFT_CURVE_COLUMNS)
+    rows = list(csv.DictReader(path.open()))
+    assert [r["step"] for r in rows] == ["1", "2"]
+    assert rows[1]["loss"] == "2.5" and rows[1]["eval_loss"] == "2.7" and rows[1]["val_score"] == "0.1"
+
+
+@pytest.mark.parametrize("method", ["full", "lora"])
+def test_sft_trains_saves_a_loadable_folder_and_resumes(method, benchmark, base_folder, default_params,
+                                                         tmp_path: Path) -> None:
+    from specocr.models.registry import load_model_folder
+
+    sft = default_params.sft.model_copy(update={"method": method, "max_steps": 2, "batch_size": 2, "eval_steps": 2,
+                                                "val_documents": 2, "threads": 1, "warmup_steps": 0})
+    out, checkpoints = tmp_path / "sft", tmp_path / "sft-checkpoints"
+    summary = train_sft(base_folder, benchmark["train"], benchmark["val"], sft, out, checkpoints,
+                        tmp_path / "curves.csv", seed=0, max_new_tokens=8)
+    assert summary["steps"] == 2 and summary["resumed"] is False
+    assert summary["val_score"] is not None and 0 <= summary["val_score"] <= 1
+    model, processor = load_model_folder(out, device="cpu")  # merged (no adapters), with its processor
+    assert not any("lora" in name for name, _ in model.named_parameters())
+    assert "base_model:" in (out / "README.md").read_text()
+    curves = list(csv.DictReader((tmp_path / "curves.csv").open()))
+    assert curves[-1]["step"] == "2" and curves[-1]["val_score"] != ""
+
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    again = train_sft(base_folder, benchmark["train"], benchmark["val"], sft, out, checkpoints,
+                      tmp_path / "curves.csv", seed=0, max_new_tokens=8)
+    assert again["resumed"] is True and again["steps"] == 2  # the finished run is found, nothing retrained
+    reloaded, _ = load_model_folder(out, device="cpu")
+    assert all(torch.equal(before[k], v) for k, v in reloaded.state_dict().items())
