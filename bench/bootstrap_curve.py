@@ -40,15 +40,26 @@ def main() -> None:
     params = load_params(project_root() / "params.yaml")
     stage, block, page = params.zoo.level2, params.data.block, params.data.page
     model, processor = build_model(args.size, params.zoo, seed=params.zoo.seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=stage.learning_rate, weight_decay=0.01)
-    scheduler = get_cosine_schedule_with_warmup(optimizer, stage.warmup_steps, stage.steps[args.size])
-    collate = DataCollatorForVisionLanguageModeling(processor, completion_only_loss=True)
     held_out = [easy_ocr_example(i, block, page, args.font_px) for i in range(32)]  # seeds training never uses
+
+    def batch(step: int) -> list:
+        return [easy_ocr_example(10**6 + step * stage.batch_size + i, block, page, args.font_px)
+                for i in range(stage.batch_size)]
+
+    train_curve(model, processor, stage, batch, held_out, args.steps, stage.steps[args.size], args.eval_every, 24)
+
+
+def train_curve(model, processor, stage, batch, held_out: list, steps: int, schedule_steps: int, eval_every: int,
+                max_new_tokens: int) -> None:
+    """Train ``model`` on ``batch(step)`` with the stage's optimizer; print the mean loss of every 25 steps and,
+    every ``eval_every`` steps, the greedy CER on ``held_out`` (also used by transfer_curve.py)."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=stage.learning_rate, weight_decay=0.01)
+    scheduler = get_cosine_schedule_with_warmup(optimizer, stage.warmup_steps, schedule_steps)
+    collate = DataCollatorForVisionLanguageModeling(processor, completion_only_loss=True)
+    model.train()
     started, losses = time.perf_counter(), []
-    for step in range(args.steps):
-        examples = [easy_ocr_example(10**6 + step * stage.batch_size + i, block, page, args.font_px)
-                    for i in range(stage.batch_size)]
-        loss = model(**collate([example.as_prompt_completion() for example in examples])).loss
+    for step in range(steps):
+        loss = model(**collate([example.as_prompt_completion() for example in batch(step)])).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -57,12 +68,11 @@ def main() -> None:
         losses.append(loss.item())
         if (step + 1) % 25 == 0:
             line = f"step {step + 1:5}  loss {sum(losses[-25:]) / 25:.3f}  {time.perf_counter() - started:6.0f} s"
-            if (step + 1) % args.eval_every == 0:
-                answers = generate_answers(model, processor, held_out, max_new_tokens=24)
+            if (step + 1) % eval_every == 0:
+                answers = generate_answers(model, processor, held_out, max_new_tokens=max_new_tokens)
                 line += f"  held-out CER {character_error_rate(answers, [e.answer for e in held_out]):.3f}"
                 model.train()
             print(line, flush=True)
-
 
 if __name__ == "__main__":
     main()

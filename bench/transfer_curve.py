@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import time
 
 import torch
-from transformers import get_cosine_schedule_with_warmup
-from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
+from bootstrap_curve import train_curve  # the same loop (bench/ is on the path when a script runs)
 
 from specocr.data.render import render_document
 from specocr.data.schema import to_plain_text
@@ -53,33 +51,17 @@ def main() -> None:
     params = load_params(root / "params.yaml")
     stage, block, page = params.zoo.level2, params.data.block, params.data.page
     model, processor = load_base(root / args.base)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=stage.learning_rate, weight_decay=0.01)
-    scheduler = get_cosine_schedule_with_warmup(optimizer, stage.warmup_steps, max(args.steps, 1000))
-    collate = DataCollatorForVisionLanguageModeling(processor, completion_only_loss=True)
     held_out = [short_line(i, args.max_chars, args.style, args.strength, block, page) for i in range(32)]
     print(f"{args.base}: lines of <= {args.max_chars} characters, {args.style} faces, strength {args.strength}")
     answers = generate_answers(model, processor, held_out, max_new_tokens=args.max_chars + 12)
     print(f"step     0  held-out CER {character_error_rate(answers, [e.answer for e in held_out]):.3f}", flush=True)
-    model.train()
-    started, losses = time.perf_counter(), []
-    for step in range(args.steps):
-        examples = [short_line(10**6 + step * stage.batch_size + i, args.max_chars, args.style, args.strength,
-                               block, page) for i in range(stage.batch_size)]
-        loss = model(**collate([example.as_prompt_completion() for example in examples])).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        losses.append(loss.item())
-        if (step + 1) % 25 == 0:
-            line = f"step {step + 1:5}  loss {sum(losses[-25:]) / 25:.3f}  {time.perf_counter() - started:6.0f} s"
-            if (step + 1) % args.eval_every == 0:
-                answers = generate_answers(model, processor, held_out, max_new_tokens=args.max_chars + 12)
-                line += f"  held-out CER {character_error_rate(answers, [e.answer for e in held_out]):.3f}"
-                model.train()
-            print(line, flush=True)
 
+    def batch(step: int) -> list:
+        return [short_line(10**6 + step * stage.batch_size + i, args.max_chars, args.style, args.strength, block,
+                           page) for i in range(stage.batch_size)]
+
+    train_curve(model, processor, stage, batch, held_out, args.steps, max(args.steps, 1000), args.eval_every,
+                args.max_chars + 12)
 
 if __name__ == "__main__":
     main()
