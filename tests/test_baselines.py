@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from conftest import small_data
@@ -111,8 +112,9 @@ def test_cli_evaluates_a_model_folder_and_flags_loops_at_the_cap(default_params,
     folder = save_base(model, processor, tmp_path / "random-S", "# card\n")
     params = tmp_path / "params.yaml"
     root = Path(__file__).resolve().parents[1]
-    params.write_text((root / "params.yaml").read_text(encoding="utf-8").replace(
-        "  max_new_tokens: 512\n  batch_size: 16\n", "  max_new_tokens: 64\n  batch_size: 4\n"), encoding="utf-8")
+    tree = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    tree["eval"].update(max_new_tokens=64, batch_size=4)
+    params.write_text(yaml.safe_dump(tree), encoding="utf-8")
     result = CliRunner().invoke(app, ["evaluate", "-s", str(folder), "-d", str(benchmark_dir),
                                       "-o", str(tmp_path / "run"), "--params", str(params)])
     assert result.exit_code == 0, result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from specocr.params import BaseSpec
 from specocr.report.claims import FAILS, HOLDS, UNTESTABLE, ClaimChecker, DocumentResults
 from specocr.report.scoreboard import Row
 
@@ -20,7 +21,9 @@ def results(score: float, degenerate_share: float = 0.0, seed: int = 0) -> Docum
 
 @pytest.fixture
 def bases(default_params):
-    return default_params.bases  # generalist-S/M (level 1), ocr-S/M (level 2)
+    # Both levels at both sizes (params.yaml selects three of the zoo's four bases)
+    ocr_m = BaseSpec(source="zoo", location="ocr-M", revision=None, level=2, size="M", analogue_of=None)
+    return {**default_params.bases, "ocr-M": ocr_m}
 
 
 def checker(found: dict, bases, rows: list[Row] | None = None) -> ClaimChecker:

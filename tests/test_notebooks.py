@@ -1,4 +1,5 @@
-"""Every papermill call in dvc.yaml passes only parameters its notebook declares (papermill only warns)."""
+"""Every notebook stage in dvc.yaml (`specocr notebook NAME -p KEY=VALUE ...`) passes only parameters its
+notebook declares, and sets every one it declares (papermill itself only warns)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,10 @@ def papermill_calls() -> list[tuple[str, str, dict[str, str]]]:
     for name, stage in stages.items():
         cmd = stage.get("cmd") or stage.get("do", {}).get("cmd", "")
         words = shlex.split(" ".join(cmd) if isinstance(cmd, list) else cmd)
-        if "papermill" not in words:
+        if words[:2] != ["specocr", "notebook"]:
             continue
-        rest = words[words.index("papermill") + 1:]
-        positional = [w for i, w in enumerate(rest) if not w.startswith("-") and (i == 0 or rest[i - 1] not in ("-k", "-p", "--cwd"))]
-        passed = {rest[i + 1]: rest[i + 2] for i, w in enumerate(rest) if w == "-p"}
-        calls.append((name, positional[0], passed))
+        passed = dict(words[i + 1].split("=", 1) for i, w in enumerate(words) if w == "-p")
+        calls.append((name, f"notebooks/{words[2]}.ipynb", {"params_file": "params.yaml", **passed}))
     return calls
 
 

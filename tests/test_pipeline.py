@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+BASES = list(yaml.safe_load((ROOT / "params" / "smoke.yaml").read_text(encoding="utf-8"))["bases"])
 pytestmark = pytest.mark.slow
 
 
@@ -55,14 +57,30 @@ def test_smoke_pipeline_runs_and_writes_its_outputs(project: Path) -> None:
         metrics = json.loads((project / "results" / engine / "vanilla" / "metrics.json").read_text(encoding="utf-8"))
         assert metrics["n_documents"] == 12 and 0 < metrics["score"]["mean"] <= 1
         assert (project / "reports" / "notebooks" / f"06_baselines-{engine}.ipynb").is_file()
+    bases = json.loads((project / "reports" / "bases" / "summary.json").read_text(encoding="utf-8"))
+    assert sorted(bases) == sorted(BASES)
+    for base in BASES:  # the whole ladder, from the committed zoo
+        assert (project / "models" / base / "vanilla" / "config.json").is_file()
+        sft = json.loads((project / "reports" / "sft" / base / "summary.json").read_text(encoding="utf-8"))
+        assert sft["steps"] == 2 and sft["val_score"] is not None
+        pairs = json.loads((project / "reports" / "dpo" / base / "pairs.json").read_text(encoding="utf-8"))
+        assert pairs["documents_sampled"] == 4
+        quant = json.loads((project / "reports" / "quant" / base / "summary.json").read_text(encoding="utf-8"))
+        assert quant["int8_weight_bytes"] < quant["float_weight_bytes"]
+        for stage in ("vanilla", "sft", "dpo", "quant"):
+            metrics = json.loads((project / "results" / base / stage / "metrics.json").read_text(encoding="utf-8"))
+            assert metrics["n_documents"] == 12 and 0 <= metrics["score"]["mean"] <= 1, (base, stage)
+            assert (project / "reports" / "html" / f"05_evaluate-{base}-{stage}.html").is_file()
     scoreboard = (project / "paper" / "tables" / "scoreboard.md").read_text(encoding="utf-8")
     assert "Tesseract 5 (por)" in scoreboard and "Claude Opus 4.6" in scoreboard
+    assert "ocr-S (SFT+DPO, Quant)" in scoreboard and "ocr-S (SFT)" in scoreboard
     claims = json.loads((project / "paper" / "claims.json").read_text(encoding="utf-8"))
     assert sorted(claims) == ["C1", "C2", "C3", "C4", "C5", "C6"]
     assert (project / "paper" / "figures" / "pareto.pdf").is_file() and (project / "paper" / "numbers.tex").is_file()
     shown = run(["dvc", "metrics", "show"], project)
     assert shown.returncode == 0 and "reports/data/summary.json" in shown.stdout
     assert "results/tesseract/vanilla/metrics.json" in shown.stdout
+    assert "results/ocr-S/dpo/metrics.json" in shown.stdout
 
 
 def test_nothing_changed_means_nothing_runs(project: Path) -> None:

@@ -75,3 +75,20 @@ def test_materialized_bases_are_self_contained_copies(default_params, tmp_path: 
     downloaded = materialize_base("qwen", params, tmp_path / "bases" / "qwen", tmp_path)
     assert json.loads((downloaded / "config.json").read_text(encoding="utf-8")) == {"model_type": "qwen2_5_vl"}
     assert not downloaded.is_symlink() and not (downloaded / "config.json").is_symlink()
+
+
+def test_the_bases_stage_command_names_a_missing_zoo_base(tmp_path: Path, monkeypatch) -> None:
+    """`specocr materialize-base` (the bases@<name> stage) fails with the command that builds the base."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from conftest import ROOT
+    from specocr.cli import app
+
+    shutil.copy2(ROOT / "params.yaml", tmp_path / "params.yaml")
+    monkeypatch.chdir(tmp_path)  # a project whose zoo/ is empty
+    result = CliRunner().invoke(app, ["materialize-base", "ocr-S"])
+    assert result.exit_code == 2 and "specocr pretrain ocr-S" in result.output
+    result = CliRunner().invoke(app, ["materialize-base", "ocr-X"])
+    assert result.exit_code == 2 and "unknown base 'ocr-X'" in result.output

@@ -57,3 +57,13 @@ def test_report_writes_every_artifact_and_is_reproducible(default_params, tmp_pa
     shutil.rmtree(tmp_path / "paper" / "tables")
     build_report(default_params, tmp_path, references)
     assert {p: p.read_bytes() for p in (tmp_path / "paper" / "tables").iterdir()} == tables
+
+
+def test_claims_carry_a_caveat_while_a_level_2_base_does_not_read() -> None:
+    from specocr.report.build import reading_caveat
+
+    reading = {"generalist-S": {"level": 1, "cer_printed_lines": 0.9}, "ocr-S": {"level": 2, "cer_printed_lines": 0.08}}
+    assert reading_caveat(reading) is None
+    reading["ocr-M"] = {"level": 2, "cer_printed_lines": 1.69}
+    caveat = reading_caveat(reading)
+    assert "ocr-M 1.69" in caveat and "ocr-S" not in caveat and "not the paper's claim" in caveat

@@ -37,6 +37,43 @@ def check_params(
 
 
 @app.command()
+def notebook(
+    name: str = typer.Argument(..., help="notebook under notebooks/, without .ipynb (e.g. 05_evaluate)"),
+    parameter: list[str] = typer.Option([], "-p", "--parameter", help="NAME=VALUE passed to the notebook (repeatable)"),
+    output: str | None = typer.Option(None, "--as", help="name of the executed copy (default: NAME)"),
+    params_file: Path = typer.Option(Path("params.yaml"), "--params", help="params file"),
+) -> None:
+    """A pipeline stage: validate the params, run notebooks/NAME.ipynb with papermill into
+    reports/notebooks/, then export it to reports/html/ for reviewers. One process for the three steps
+    (as separate commands they cost ~10 s of start-up per stage)."""
+    import nbformat
+    import papermill
+    from nbconvert import HTMLExporter
+
+    _params_or_exit(params_file)  # before any compute, naming the bad key
+    values = {"params_file": str(params_file)}
+    for item in parameter:
+        key, separator, value = item.partition("=")
+        if not separator or not key:
+            typer.echo(f"error: -p takes NAME=VALUE, got {item!r}", err=True)
+            raise typer.Exit(code=2)
+        values[key] = value
+    source = Path("notebooks") / f"{name}.ipynb"
+    if not source.is_file():
+        typer.echo(f"error: no notebook {source}", err=True)
+        raise typer.Exit(code=2)
+    executed = Path("reports") / "notebooks" / f"{output or name}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(str(source), str(executed), parameters=values, kernel_name="python3",
+                               progress_bar=False)
+    html = Path("reports") / "html" / f"{output or name}.html"
+    html.parent.mkdir(parents=True, exist_ok=True)
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
+    html.write_text(body, encoding="utf-8")
+    console.print(f"{source} -> {executed}, {html}")
+
+
+@app.command()
 def score(
     predictions: Path = typer.Option(..., "--predictions", "-p", help="JSONL: id, prediction, [hit_token_limit]"),
     references: Path = typer.Option(..., "--references", "-r", help="saved dataset folder, parquet, or JSONL"),
@@ -153,6 +190,8 @@ def pretrain(
     params_file: Path = typer.Option(Path("params.yaml"), "--params", help="params file"),
     workers: int = typer.Option(1, help="processes rendering training examples"),
     threads: int | None = typer.Option(None, help="torch threads (default: zoo.threads from params)"),
+    stop_at: int | None = typer.Option(None, "--stop-at", help="stop at this step and save (the schedule still "
+                                       "runs to the params' steps; a later call resumes): export a run part-way"),
 ) -> None:
     """Pretrain (or resume) zoo base models and save each under the zoo folder with its model card."""
     from specocr.models.foundations import train_zoo_base
@@ -163,8 +202,32 @@ def pretrain(
         typer.echo(f"error: unknown bases {unknown}; params define {sorted(params.bases)}", err=True)
         raise typer.Exit(code=2)
     for base in bases:
-        folder = train_zoo_base(base, params, workers=workers, threads=threads)
+        folder = train_zoo_base(base, params, workers=workers, threads=threads, stop_at=stop_at)
         console.print(f"saved {folder}")
+
+
+@app.command("materialize-base")
+def materialize_base_command(
+    base: str = typer.Argument(..., help="base name from params.bases"),
+    params_file: Path = typer.Option(Path("params.yaml"), "--params", help="params file"),
+    out: Path | None = typer.Option(None, help="destination folder (default: models/<base>/vanilla)"),
+) -> None:
+    """The bases stage: put base ``BASE`` (zoo folder, local folder, or Hub snapshot) into a folder of the
+    pipeline's own, where every later stage finds it."""
+    from specocr.models.registry import materialize_base
+
+    params = _params_or_exit(params_file)
+    if base not in params.bases:
+        typer.echo(f"error: unknown base {base!r}; params define {sorted(params.bases)}", err=True)
+        raise typer.Exit(code=2)
+    try:
+        folder = materialize_base(base, params, out or Path("models") / base / "vanilla")
+    except FileNotFoundError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from error
+    weights = sum(f.stat().st_size for f in folder.glob("*.safetensors"))
+    console.print(f"{base}: {params.bases[base].source} {params.bases[base].location} -> {folder} "
+                  f"({weights / 1e6:.1f} MB of weights)")
 
 
 @app.command()

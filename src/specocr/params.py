@@ -167,6 +167,10 @@ class PretrainingStage(_Strict):
     bootstrap_steps: NonNegativeInt = Field(
         description="after the hold, the chance that a batch is easy lines falls linearly from 1 to the level's "
                     "mix over this many steps (a fade, not a switch: hard curriculum switches cost time)")
+    short_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        description="share of OCR batches that are single short lines of general text in the benchmark's faces, "
+                    "lightly degraded: the step from monospace words to full lines in proportional faces")
+    short_max_chars: PositiveInt = Field(description="longest short line, in characters")
     time_budget_minutes: Annotated[float, Field(gt=0)] = Field(description="stop (and save) after this long")
 
 

@@ -147,6 +147,36 @@ def ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[st
     return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
 
 
+def _truncate_words(text: str, max_chars: int) -> str:
+    """The longest run of whole words from the start of ``text`` that fits ``max_chars`` (cut mid-word only
+    when the first word alone is longer)."""
+    words, kept = text.split(), ""
+    for word in words:
+        candidate = f"{kept} {word}" if kept else word
+        if len(candidate) > max_chars:
+            break
+        kept = candidate
+    return kept or text[:max_chars]
+
+
+def short_ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker],
+                      max_chars: int) -> Example:
+    """One short line of general text (3 to ``max_chars`` characters, cut at a word boundary) in one of the
+    benchmark's faces, printed (75%) or handwritten, lightly degraded (strength up to 0.3). Between the
+    bootstrap's monospace words and full-width degraded lines: a tiny model learns a proportional face on
+    short lines much sooner than on 40-character ones (bench/transfer_curve.py)."""
+    rng = random.Random(seed)
+    fake = fakers[rng.choice(LOCALES)]
+    fake.seed_instance(seed)
+    length = rng.randint(3, max_chars)
+    text = _truncate_words(to_charset(_general_line(fake, rng), general_charset()), length)
+    category = "handwritten" if rng.random() < 0.25 else "printed"
+    content = DocumentContent(category, "general", None, [text])
+    layout = block.model_copy(update={"max_lines": 1})
+    rendered = render_document(content, "block", layout, page, strength=round(rng.uniform(0, 0.3), 2), seed=seed)
+    return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
+
+
 def _easy_text(rng: random.Random, max_chars: int = 12) -> str:
     """A few common English words, pseudo-words and numbers (the feasibility study's level-0 content). Text
     a language model can half-predict gives the first gradients a foothold that random characters do not:
@@ -222,7 +252,7 @@ def bootstrap_share(step: int, hold_steps: int, fade_steps: int) -> float:
 def level_batch(level: int, seed: int, step: int, batch_size: int, block: BlockLayout, page: PageLayout,
                 fakers: dict[str, Faker], ocr_share: float, max_lines: int, easy_share: float = 0.0,
                 bootstrap_steps: int = 0, easy_font_px: int | None = None,
-                bootstrap_hold_steps: int = 0) -> list[Example]:
+                bootstrap_hold_steps: int = 0, short_share: float = 0.0, short_max_chars: int = 24) -> list[Example]:
     """Batch ``step`` of a level's stream. One kind per batch (scenes, easy lines, or OCR blocks of one line
     count) so that no short example is padded to the length of a long one: with one token per character
     and pixel, padding is most of the compute. Level 1 has some OCR (``ocr_share``), as an instruct model
@@ -231,7 +261,8 @@ def level_batch(level: int, seed: int, step: int, batch_size: int, block: BlockL
     steps are nothing else, and over the next ``bootstrap_steps`` steps their share fades linearly into the mix. From random weights
     (or a generalist that has read little) a tiny model finds the text-to-column alignment on such lines and
     not on full-difficulty text (shared/research/tiny-vlm-feasibility.md); a fade avoids the loss jump of a
-    hard curriculum switch."""
+    hard curriculum switch. A ``short_share`` of the other OCR batches are short lines in the benchmark's
+    faces (:func:`short_ocr_example`)."""
     rng = random.Random(document_seed(seed, f"level{level}/batch", step))
     indices = [document_seed(seed, f"level{level}", step * batch_size + i) for i in range(batch_size)]
     bootstrap_chance = bootstrap_share(step, bootstrap_hold_steps, bootstrap_steps)
@@ -241,6 +272,8 @@ def level_batch(level: int, seed: int, step: int, batch_size: int, block: BlockL
         return [scene_example(index, width=block.width) for index in indices]
     if rng.random() < easy_share:
         return [easy_ocr_example(index, block, page, easy_font_px) for index in indices]
+    if short_share and rng.random() < short_share:  # no draw when 0: level 1's stream stays as it was
+        return [short_ocr_example(index, block, page, fakers, short_max_chars) for index in indices]
     weights = LINE_COUNT_WEIGHTS[:max_lines]
     lines = rng.choices(range(1, len(weights) + 1), weights=weights)[0]
     return [ocr_example(index, block, page, fakers, lines) for index in indices]

@@ -34,6 +34,7 @@ class Claim:
     statement: str
     verdict: str
     evidence: list[str] = field(default_factory=list)
+    caveat: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
