@@ -68,3 +68,13 @@ def test_scoreboard_files_keep_reported_rows_apart(results: Path, default_params
     # the same inputs give the same files, byte for byte
     again = write_scoreboard(ours, theirs, tmp_path / "again", default_params.cost.measured_on)
     assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in again]
+
+
+def test_only_this_runs_systems_are_rows(default_params) -> None:
+    """Outputs another params file left in results/ (DVC keeps them) are not rows of this run."""
+    from specocr.report.scoreboard import is_configured
+
+    assert is_configured("ocr-S", "dpo", default_params) and is_configured("tesseract", "vanilla", default_params)
+    assert not is_configured("ocr-M", "dpo", default_params)  # shipped, but not in the default's bases
+    smoke = default_params.model_copy(update={"bases": {"ocr-S": default_params.bases["ocr-S"]}})
+    assert not is_configured("generalist-S", "sft", smoke) and not is_configured("tesseract", "sft", smoke)

@@ -12,7 +12,8 @@ import pandas as pd
 
 from specocr.report.claims import Claim, ClaimChecker, load_document_results
 from specocr.report.figures import degeneration_by_stage, ladder, pareto, per_category, save
-from specocr.report.scoreboard import Row, reported_rows, reproduced_rows, scoreboard_frame, write_scoreboard
+from specocr.report.scoreboard import (Row, is_configured, reported_rows, reproduced_rows, scoreboard_frame,
+                                      write_scoreboard)
 
 TABLES, FIGURES = Path("paper/tables"), Path("paper/figures")
 NUMBERS, CLAIMS = Path("paper/numbers.tex"), Path("paper/claims.json")
@@ -102,7 +103,8 @@ def build_report(params, root: str | Path = ".", references=None) -> dict:
         written += save(figure, root / FIGURES, name, formats)
 
     degeneration = params.eval.degeneration
-    documents = load_document_results(root / "results", references, degeneration.tail_chars, degeneration.min_repeats)
+    documents = load_document_results(root / "results", references, degeneration.tail_chars, degeneration.min_repeats,
+                                      keep=lambda system, stage: is_configured(system, stage, params))
     claims = ClaimChecker(documents, ours, params.bases, params.eval.bootstrap_resamples, params.eval.confidence,
                           params.seed).all()
     summary = root / BASES_SUMMARY

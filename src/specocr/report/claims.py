@@ -49,10 +49,13 @@ class DocumentResults:
 
 
 def load_document_results(results_dir: str | Path, references: list[Reference], tail_chars: int,
-                          min_repeats: int) -> dict[tuple[str, str], DocumentResults]:
-    """Every ``results/<system>/<stage>/predictions.jsonl``, scored per document against ``references``."""
+                          min_repeats: int, keep=None) -> dict[tuple[str, str], DocumentResults]:
+    """Every ``results/<system>/<stage>/predictions.jsonl`` (those ``keep(system, stage)`` accepts, when
+    given), scored per document against ``references``."""
     loaded = {}
     for path in sorted(Path(results_dir).glob(f"*/*/{PREDICTIONS}")):
+        if keep is not None and not keep(path.parent.parent.name, path.parent.name):
+            continue
         documents = score_documents(read_predictions(path), references, tail_chars, min_repeats)
         loaded[(path.parent.parent.name, path.parent.name)] = DocumentResults(
             [d.score for d in documents], [float(d.degenerate) for d in documents])

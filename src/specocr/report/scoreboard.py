@@ -71,13 +71,27 @@ def _load_metrics(path: Path) -> CorpusMetrics:
     return CorpusMetrics.model_validate_json(path.read_text(encoding="utf-8"))
 
 
+def is_configured(system: str, stage: str, params) -> bool:
+    """Whether ``results/<system>/<stage>`` belongs to the run ``params`` describe: a base at one of
+    ``eval.stages``, an engine of ``baselines.engines``, or an imported system. DVC leaves the outputs of
+    stages that another params file had (a default run before a smoke run): they are not this run's rows."""
+    if system in params.bases:
+        return stage in params.eval.stages
+    if system in ENGINE_LABELS:
+        return system in params.baselines.engines and stage == "vanilla"
+    return system in {imported.name for imported in params.baselines.imported}
+
+
 def reproduced_rows(results_dir: str | Path, params) -> list[Row]:
-    """One row per ``results/<system>/<stage>/metrics.json``: bases at each stage, engines, imported systems."""
+    """One row per ``results/<system>/<stage>/metrics.json`` of this run (:func:`is_configured`): bases at
+    each stage, engines, imported systems."""
     results_dir = Path(results_dir)
     imported = {system.name: system for system in params.baselines.imported}
     rows = []
     for path in sorted(results_dir.glob("*/*/metrics.json")):
         system, stage = path.parent.parent.name, path.parent.name
+        if not is_configured(system, stage, params):
+            continue
         metrics = _load_metrics(path)
         if system in params.bases:
             base = params.bases[system]
