@@ -11,6 +11,7 @@ from faker import Faker
 from PIL import Image
 
 from conftest import small_data
+from specocr.data import generate
 from specocr.data.generate import build_benchmark, make_document, plan_split, save_benchmark, summarize
 from specocr.data.render import FontError, check_fonts, missing_glyphs, render_document, wrap, sized_font, find_font
 from specocr.data.schema import STRUCTURE_KEYS, to_assistant, to_plain_text
@@ -103,7 +104,9 @@ def test_plan_cycles_test_strengths(default_params) -> None:
     assert all(0 <= job.strength <= data.strength.train_max for job in plan_split(data, "train"))
 
 
-def test_same_seed_gives_a_byte_identical_dataset_whatever_the_workers(default_params, tmp_path: Path) -> None:
+def test_same_seed_gives_a_byte_identical_dataset_whatever_the_workers(default_params, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generate, "MIN_DOCUMENTS_FOR_POOL", 1)  # small splits too go through the worker pool
     one = small_data(default_params.data, workers=1)
     two = small_data(default_params.data, train=10, workers=2)  # train size must not change the test split
     first, second = build_benchmark(one), build_benchmark(two)

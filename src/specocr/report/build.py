@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from specocr.models import LEVEL2_TARGET_CER
 from specocr.report.claims import Claim, ClaimChecker, load_document_results
 from specocr.report.figures import degeneration_by_stage, ladder, pareto, per_category, save
 from specocr.report.scoreboard import (Row, is_configured, reported_rows, reproduced_rows, scoreboard_frame,
@@ -68,8 +69,6 @@ def reading_caveat(bases_summary: dict[str, dict]) -> str | None:
     """A sentence for every verdict when a level-2 base of this run does not read general printed text (the
     preview stage's held-out CER above the zoo's level-2 target): the ladder's comparisons then test the
     pipeline, not the paper's claim."""
-    from specocr.models.foundations import LEVEL2_TARGET_CER
-
     weak = {name: row["cer_printed_lines"] for name, row in bases_summary.items()
             if row.get("level") == 2 and row.get("cer_printed_lines", 0) > LEVEL2_TARGET_CER}
     if not weak:
