@@ -133,7 +133,7 @@ def test_the_smoke_pipeline_runs_on_the_second_domain(tmp_path_factory: pytest.T
     card = (project / "data" / "benchmark" / "README.md").read_text(encoding="utf-8")
     assert "language: [es]" in card and "Spanish letters absent" in card
     scoreboard = (project / "paper" / "tables" / "scoreboard.md").read_text(encoding="utf-8")
-    assert "Tesseract 5 (por)" in scoreboard and "RapidOCR" in scoreboard
+    assert "Tesseract 5 (por)" in scoreboard and "ocr-S (SFT+DPO)" in scoreboard
 
 
 def test_a_price_change_reruns_only_the_report(project: Path) -> None:
