@@ -24,23 +24,17 @@ import random
 import time
 
 import torch
-from PIL import Image, ImageDraw, ImageFont
+from curriculum_probe import general_text, mono_line, monospace_fonts, printed_line  # bench/ is on the path
+from PIL import Image, ImageDraw
 from transformers import get_constant_schedule_with_warmup
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
-from specocr.data.render import find_font, render_document
-from specocr.data.schema import to_plain_text
-from specocr.data.synthetic import DocumentContent, to_charset
 from specocr.models.foundations import character_error_rate, generate_answers, held_out_sets
 from specocr.models.pretraining_data import (
-    LOCALES,
     OCR_PROMPT,
     Example,
     _easy_text,
-    _general_line,
-    _truncate_words,
     easy_ocr_example,
-    general_charset,
     make_fakers,
 )
 from specocr.models.zoo import build_model
@@ -56,13 +50,11 @@ torch.set_num_threads(args.threads)
 p = load_params(project_root() / "params.yaml")
 block, page = p.data.block, p.data.page
 fakers = make_fakers()
-MONO = {s: ImageFont.truetype(str(find_font("DejaVuSansMono.ttf")), s) for s in (12, 13, 14)}
+MONO = monospace_fonts()
 
 
 def gtext(rng, seed, maxc):
-    fake = fakers[rng.choice(LOCALES)]
-    fake.seed_instance(seed)
-    return _truncate_words(to_charset(_general_line(fake, rng), general_charset()), rng.randint(3, maxc))
+    return general_text(rng, seed, maxc, fakers)
 
 
 def clean24(seed):
@@ -76,30 +68,11 @@ def clean24(seed):
 
 
 def mono(seed):
-    rng = random.Random(seed)
-    text = gtext(rng, seed, 36)
-    font = MONO[rng.choice((12, 13, 14))]
-    bg, ink = rng.randint(200, 255), rng.randint(0, 80)
-    im = Image.new("RGB", (block.width, block.line_height), (bg,) * 3)
-    a, d = font.getmetrics()
-    x = rng.randint(0, 8)
-    y = (block.line_height - a - d) // 2 + rng.randint(-1, 1)
-    ImageDraw.Draw(im).text((x, y), text, font=font, fill=(ink,) * 3)
-    return Example(im, OCR_PROMPT, text)
+    return mono_line(seed, 36, block, fakers, MONO)
 
 
 def printed(seed):
-    rng = random.Random(seed)
-    text = gtext(rng, seed, 36)
-    r = render_document(
-        DocumentContent("printed", "general", None, [text]),
-        "block",
-        block.model_copy(update={"max_lines": 1}),
-        page,
-        strength=round(rng.uniform(0, 0.5), 2),
-        seed=seed,
-    )
-    return Example(r.image, OCR_PROMPT, to_plain_text(r.parts))
+    return printed_line(seed, 36, block, page, fakers)
 
 
 easy = lambda s: easy_ocr_example(s, block, page, 13)

@@ -35,8 +35,16 @@ from specocr.data.render import find_font, render_document
 from specocr.data.schema import to_plain_text
 from specocr.data.synthetic import DocumentContent, to_charset
 from specocr.models.foundations import character_error_rate, generate_answers, held_out_sets
-from specocr.models.pretraining_data import (LOCALES, OCR_PROMPT, Example, _general_line, _truncate_words,
-                                             easy_ocr_example, general_charset, make_fakers)
+from specocr.models.pretraining_data import (
+    LOCALES,
+    OCR_PROMPT,
+    Example,
+    _general_line,
+    _truncate_words,
+    easy_ocr_example,
+    general_charset,
+    make_fakers,
+)
 from specocr.models.zoo import build_model, load_base
 from specocr.params import load_params
 from specocr.paths import project_root
@@ -55,6 +63,40 @@ def parse_mix(text: str) -> dict[str, float]:
     if abs(sum(mix.values()) - 1) > 1e-6:
         raise SystemExit(f"--mix: shares sum to {sum(mix.values())}, not 1")
     return mix
+
+
+def monospace_fonts() -> dict[int, ImageFont.FreeTypeFont]:
+    return {px: ImageFont.truetype(str(find_font("DejaVuSansMono.ttf")), px) for px in (12, 13, 14)}
+
+
+def general_text(rng: random.Random, seed: int, max_chars: int, fakers: dict) -> str:
+    """General text (level 2's lines) cut at a word boundary to 3..``max_chars`` characters."""
+    fake = fakers[rng.choice(LOCALES)]
+    fake.seed_instance(seed)
+    return _truncate_words(to_charset(_general_line(fake, rng), general_charset()), rng.randint(3, max_chars))
+
+
+def mono_line(seed: int, max_chars: int, block, fakers: dict, fonts: dict[int, ImageFont.FreeTypeFont]) -> Example:
+    """The study's level-2 line: monospace at 12-14 px, shifted 0-8 px right and 1 px up or down, grey on grey."""
+    rng = random.Random(seed)
+    text = general_text(rng, seed, max_chars, fakers)
+    font = fonts[rng.choice(sorted(fonts))]
+    paper, ink = rng.randint(200, 255), rng.randint(0, 80)
+    image = Image.new("RGB", (block.width, block.line_height), (paper,) * 3)
+    ascent, descent = font.getmetrics()
+    x = rng.randint(0, 8)
+    y = (block.line_height - ascent - descent) // 2 + rng.randint(-1, 1)
+    ImageDraw.Draw(image).text((x, y), text, font=font, fill=(ink,) * 3)
+    return Example(image, OCR_PROMPT, text)
+
+
+def printed_line(seed: int, max_chars: int, block, page, fakers: dict) -> Example:
+    """A general line in one of the benchmark's six printed faces, degradation strength up to 0.5."""
+    rng = random.Random(seed)
+    content = DocumentContent("printed", "general", None, [general_text(rng, seed, max_chars, fakers)])
+    rendered = render_document(content, "block", block.model_copy(update={"max_lines": 1}), page,
+                               strength=round(rng.uniform(0, 0.5), 2), seed=seed)
+    return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
 
 
 def main() -> None:
@@ -76,31 +118,13 @@ def main() -> None:
     params = load_params(root / "params.yaml")
     block, page = params.data.block, params.data.page
     fakers = make_fakers()
-    mono_fonts = {px: ImageFont.truetype(str(find_font("DejaVuSansMono.ttf")), px) for px in (12, 13, 14)}
-
-    def general_text(rng: random.Random, seed: int) -> str:
-        fake = fakers[rng.choice(LOCALES)]
-        fake.seed_instance(seed)
-        return _truncate_words(to_charset(_general_line(fake, rng), general_charset()), rng.randint(3, args.max_chars))
+    mono_fonts = monospace_fonts()
 
     def mono(seed: int) -> Example:
-        rng = random.Random(seed)
-        text = general_text(rng, seed)
-        font = mono_fonts[rng.choice(sorted(mono_fonts))]
-        paper, ink = rng.randint(200, 255), rng.randint(0, 80)
-        image = Image.new("RGB", (block.width, block.line_height), (paper,) * 3)
-        ascent, descent = font.getmetrics()
-        x = rng.randint(0, 8)
-        y = (block.line_height - ascent - descent) // 2 + rng.randint(-1, 1)
-        ImageDraw.Draw(image).text((x, y), text, font=font, fill=(ink,) * 3)
-        return Example(image, OCR_PROMPT, text)
+        return mono_line(seed, args.max_chars, block, fakers, mono_fonts)
 
     def printed(seed: int) -> Example:
-        rng = random.Random(seed)
-        content = DocumentContent("printed", "general", None, [general_text(rng, seed)])
-        rendered = render_document(content, "block", block.model_copy(update={"max_lines": 1}), page,
-                                   strength=round(rng.uniform(0, 0.5), 2), seed=seed)
-        return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
+        return printed_line(seed, args.max_chars, block, page, fakers)
 
     makers = {"easy": lambda seed: easy_ocr_example(seed, block, page, 13), "mono": mono, "printed": printed}
     if args.base == "scratch":
