@@ -13,7 +13,7 @@ shared/research/tiny-vlm-feasibility.md run B:
 4. ``printed``: general lines of <= 36 characters in the benchmark's six printed faces, strength <= 0.5.
 
 Size S, seed of params.zoo, AdamW lr 2e-3 (constant after 100 warmup steps), batch 32, 2 threads. Prints the
-phase's loss average every 50 steps and, every 300 steps, the greedy CER on 32 held-out printed lines (the
+EMA of the phase's loss every 50 steps and, every 300 steps, the greedy CER on 32 held-out printed lines (the
 zoo cards' target set), 16 held-out ``mono`` lines and 16 held-out easy lines. Checkpoints every 100 steps
 into ``--work``; run it again to continue. Results: bench/README.md.
 """
@@ -53,13 +53,9 @@ fakers = make_fakers()
 MONO = monospace_fonts()
 
 
-def gtext(rng, seed, maxc):
-    return general_text(rng, seed, maxc, fakers)
-
-
 def clean24(seed):
     rng = random.Random(seed)
-    text = _easy_text(rng, 24) if rng.random() < 0.5 else gtext(rng, seed, 24)
+    text = _easy_text(rng, 24) if rng.random() < 0.5 else general_text(rng, seed, 24, fakers)
     im = Image.new("RGB", (block.width, block.line_height), (255,) * 3)
     f = MONO[13]
     a, d = f.getmetrics()
