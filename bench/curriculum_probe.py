@@ -8,11 +8,11 @@ each, drawn with the ``--mix`` shares:
 
 * ``easy``: the bootstrap's clean monospace lines (``pretraining_data.easy_ocr_example``, 13 px, <= 12
   characters, fixed offset), the only kind the level-1 bases were seen to read;
-* ``mono``: the feasibility study's level-2 lines: general text of 3 to ``--max-chars`` characters in DejaVu
-  Sans Mono at 12-14 px (7.2-8.4 px per character, so characters drift across the 8 px patches), shifted
-  0-8 px to the right and 1 px up or down, grey ink on grey paper;
+* ``mono``: the feasibility study's level-2 lines (``pretraining_data.mono_line_example``): general text of
+  3 to ``--max-chars`` characters in DejaVu Sans Mono at 12-14 px (7.2-8.4 px per character, so characters
+  drift across the 8 px patches), shifted 0-8 px to the right and 1 px up or down, grey ink on grey paper;
 * ``printed``: single general lines of 3 to ``--max-chars`` characters in the benchmark's six printed faces,
-  degradation strength up to 0.5.
+  degradation strength up to 0.5 (``pretraining_data.printed_line_example``).
 
 It prints the mean loss of each kind every 50 steps, and every ``--eval-every`` steps the greedy CER on
 the zoo cards' held-out printed lines (32, the level-2 target set) and on 16 held-out ``mono`` lines. AdamW
@@ -27,23 +27,16 @@ import random
 import time
 
 import torch
-from PIL import Image, ImageDraw, ImageFont
 from transformers import get_cosine_schedule_with_warmup
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
-from specocr.data.render import find_font, render_document
-from specocr.data.schema import to_plain_text
-from specocr.data.synthetic import DocumentContent, to_charset
 from specocr.models.foundations import character_error_rate, generate_answers, held_out_sets
 from specocr.models.pretraining_data import (
-    LOCALES,
-    OCR_PROMPT,
     Example,
-    _general_line,
-    _truncate_words,
     easy_ocr_example,
-    general_charset,
     make_fakers,
+    mono_line_example,
+    printed_line_example,
 )
 from specocr.models.zoo import build_model, load_base
 from specocr.params import load_params
@@ -65,40 +58,6 @@ def parse_mix(text: str) -> dict[str, float]:
     return mix
 
 
-def monospace_fonts() -> dict[int, ImageFont.FreeTypeFont]:
-    return {px: ImageFont.truetype(str(find_font("DejaVuSansMono.ttf")), px) for px in (12, 13, 14)}
-
-
-def general_text(rng: random.Random, seed: int, max_chars: int, fakers: dict) -> str:
-    """General text (level 2's lines) cut at a word boundary to 3..``max_chars`` characters."""
-    fake = fakers[rng.choice(LOCALES)]
-    fake.seed_instance(seed)
-    return _truncate_words(to_charset(_general_line(fake, rng), general_charset()), rng.randint(3, max_chars))
-
-
-def mono_line(seed: int, max_chars: int, block, fakers: dict, fonts: dict[int, ImageFont.FreeTypeFont]) -> Example:
-    """The study's level-2 line: monospace at 12-14 px, shifted 0-8 px right and 1 px up or down, grey on grey."""
-    rng = random.Random(seed)
-    text = general_text(rng, seed, max_chars, fakers)
-    font = fonts[rng.choice(sorted(fonts))]
-    paper, ink = rng.randint(200, 255), rng.randint(0, 80)
-    image = Image.new("RGB", (block.width, block.line_height), (paper,) * 3)
-    ascent, descent = font.getmetrics()
-    x = rng.randint(0, 8)
-    y = (block.line_height - ascent - descent) // 2 + rng.randint(-1, 1)
-    ImageDraw.Draw(image).text((x, y), text, font=font, fill=(ink,) * 3)
-    return Example(image, OCR_PROMPT, text)
-
-
-def printed_line(seed: int, max_chars: int, block, page, fakers: dict) -> Example:
-    """A general line in one of the benchmark's six printed faces, degradation strength up to 0.5."""
-    rng = random.Random(seed)
-    content = DocumentContent("printed", "general", None, [general_text(rng, seed, max_chars, fakers)])
-    rendered = render_document(content, "block", block.model_copy(update={"max_lines": 1}), page,
-                               strength=round(rng.uniform(0, 0.5), 2), seed=seed)
-    return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="zoo/ocr-S", help="a zoo folder, or 'scratch'")
@@ -118,13 +77,12 @@ def main() -> None:
     params = load_params(root / "params.yaml")
     block, page = params.data.block, params.data.page
     fakers = make_fakers()
-    mono_fonts = monospace_fonts()
 
     def mono(seed: int) -> Example:
-        return mono_line(seed, args.max_chars, block, fakers, mono_fonts)
+        return mono_line_example(seed, block, fakers, args.max_chars)
 
     def printed(seed: int) -> Example:
-        return printed_line(seed, args.max_chars, block, page, fakers)
+        return printed_line_example(seed, block, page, fakers, args.max_chars)
 
     makers = {"easy": lambda seed: easy_ocr_example(seed, block, page, 13), "mono": mono, "printed": printed}
     if args.base == "scratch":

@@ -92,3 +92,18 @@ def test_reported_numbers_file_matches_the_cost_table() -> None:
     names = {row["name"] for row in reported["systems"]}
     assert set(params.cost.apis) <= names, sorted(set(params.cost.apis) - names)
     assert all(0 < row["score"] <= 1 for row in reported["systems"])
+
+
+def test_curriculum_phases_are_checked(tree: dict) -> None:
+    broken = copy.deepcopy(tree)
+    broken["zoo"]["level1"]["phases"][1]["main"] = "poems"
+    with pytest.raises(ParamsError, match=r"zoo\.level1\.phases\.1\.main: .*'easy'"):
+        parse_params(broken)
+    broken = copy.deepcopy(tree)
+    broken["zoo"]["level2"]["phases"][0]["review"].append("printed")
+    with pytest.raises(ParamsError, match="reviews its own main kind 'printed'"):
+        parse_params(broken)
+    broken = copy.deepcopy(tree)
+    broken["zoo"]["level1"]["steps"] = {"S": 10}
+    with pytest.raises(ParamsError, match=r"zoo\.level1\.steps must name every zoo size"):
+        parse_params(broken)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from specocr.models.foundations import character_error_rate, generate_answers, pretrain
-from specocr.models.pretraining_data import level_batch, make_fakers, ocr_example, scene_example
+from specocr.models.foundations import Curriculum, character_error_rate, curriculum_table, generate_answers, pretrain
+from specocr.models.pretraining_data import EXAMPLE_KINDS, make_fakers, ocr_example, phase_batch, scene_example
+from specocr.params import CurriculumPhase
 from specocr.models.zoo import (
     SPECIAL_TOKENS,
     build_model,
@@ -99,32 +100,88 @@ def test_saved_folder_loads_by_path_in_transformers_and_trl(tmp_path: Path, defa
 
 def test_pretraining_resumes_exactly_where_it_stopped(tmp_path: Path, default_params) -> None:
     zoo, data = default_params.zoo, default_params.data
-    stage = zoo.level2.model_copy(update={"batch_size": 2, "warmup_steps": 1, "max_lines": 1})
+    # two phases of one step each, so the resumed run must also restore where the curriculum stands
+    phases = [CurriculumPhase(main="easy", review=[], steps=1), CurriculumPhase(main="lines", review=["easy"], steps=None)]
+    stage = zoo.level2.model_copy(update={"batch_size": 2, "warmup_steps": 1, "phases": phases})
     straight, processor = build_model("S", zoo, seed=0)
-    pretrain(straight, processor, 2, stage, 3, 5, data.block, data.page, tmp_path / "straight", workers=0)
+    history = pretrain(straight, processor, 2, stage, 3, data.block, data.page, tmp_path / "straight")
+    assert history.advances == [[0, 0], [1, 1]] and history.kinds[0] == "easy"
 
     resumed, processor = build_model("S", zoo, seed=0)
     first_part = stage.model_copy(update={"time_budget_minutes": 1e-9})  # stops (and saves) after one step
-    history = pretrain(resumed, processor, 2, first_part, 3, 5, data.block, data.page, tmp_path / "resumed", workers=0)
+    history = pretrain(resumed, processor, 2, first_part, 3, data.block, data.page, tmp_path / "resumed")
     assert history.steps == [1]
     resumed, processor = build_model("S", zoo, seed=0)  # a fresh process would start from scratch like this
-    history = pretrain(resumed, processor, 2, stage, 3, 5, data.block, data.page, tmp_path / "resumed", workers=0)
-    assert history.steps == [1, 2, 3]
+    history = pretrain(resumed, processor, 2, stage, 3, data.block, data.page, tmp_path / "resumed")
+    assert history.steps == [1, 2, 3] and history.advances == [[0, 0], [1, 1]]
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6), name
 
 
-def test_training_examples_are_seeded_and_answerable(default_params) -> None:
+def test_a_level_ends_with_its_fixed_length_last_phase(tmp_path: Path, default_params) -> None:
+    zoo, data = default_params.zoo, default_params.data
+    phases = [CurriculumPhase(main="easy", review=[], steps=1), CurriculumPhase(main="scenes", review=["easy"], steps=2)]
+    stage = zoo.level1.model_copy(update={"batch_size": 2, "warmup_steps": 1, "phases": phases})
+    model, processor = build_model("S", zoo, seed=0)
+    history = pretrain(model, processor, 1, stage, 50, data.block, data.page, tmp_path / "run")
+    assert history.steps == [1, 2, 3]  # 1 + 2 steps, far below the cap of 50
+    again = pretrain(model, processor, 1, stage, 50, data.block, data.page, tmp_path / "run")
+    assert again.steps == [1, 2, 3]  # a finished level is not run again
+    table = curriculum_table(stage, history, 2)
+    assert "| 1 | easy | - | after 1 steps | steps 1-1 (2 images) |" in table
+    assert "| 2 | scenes | easy | after 2 steps | steps 2-3 (4 images) |" in table
+
+
+def test_a_phase_advances_when_the_moving_average_of_its_own_loss_is_low(default_params) -> None:
+    phases = [CurriculumPhase(main="easy", review=[], steps=None),
+              CurriculumPhase(main="mono", review=["easy"], steps=None)]
+    stage = default_params.zoo.level1.model_copy(update={"phases": phases, "advance_below": 0.5, "ema_decay": 0.5})
+    curriculum = Curriculum(stage)
+    assert not curriculum.record(1, "easy", 2.0)  # average 2.0
+    assert not curriculum.record(2, "easy", 0.2)  # 1.1
+    assert not curriculum.record(3, "easy", 0.2)  # 0.65
+    assert curriculum.record(4, "easy", 0.2)      # 0.425 < 0.5: phase 2 begins after step 4
+    assert (curriculum.phase, curriculum.phase_start, curriculum.average) == (1, 4, None)
+    assert not curriculum.record(5, "easy", 0.0)  # a review batch does not move the new phase's average
+    assert curriculum.average is None
+    for step in range(6, 30):  # the last open-ended phase runs until the level's step cap
+        assert not curriculum.record(step, "mono", 0.0)
+    assert curriculum.phase == 1 and not curriculum.finished
+
+
+def test_phase_batches_are_seeded_one_kind_each_and_mostly_the_main_kind(default_params) -> None:
+    """Mixed lengths in a batch would pad every example to the longest (most of the compute)."""
     data = default_params.data
-    fakers = make_fakers()
-    first = level_batch(2, 1, 10, 4, data.block, data.page, fakers, 0.9, 3)
-    again = level_batch(2, 1, 10, 4, data.block, data.page, make_fakers(), 0.9, 3)
-    assert [e.answer for e in first] == [e.answer for e in again]
-    assert [e.image.tobytes() for e in first] == [e.image.tobytes() for e in again]
-    assert all(e.answer for e in first)
+    first = phase_batch(2, "lines", ["easy", "blocks"], 0.3, 10, 4, data.block, data.page, make_fakers())
+    again = phase_batch(2, "lines", ["easy", "blocks"], 0.3, 10, 4, data.block, data.page, make_fakers())
+    assert first[0] == again[0] and [e.answer for e in first[1]] == [e.answer for e in again[1]]
+    assert [e.image.tobytes() for e in first[1]] == [e.image.tobytes() for e in again[1]]
+    assert all(e.answer for e in first[1])
+    kinds = [phase_batch(2, "lines", ["easy", "blocks"], 0.3, step, 2, data.block, data.page, make_fakers())
+             for step in range(60)]
+    assert all(len({e.image.size for e in examples}) == 1 for _, examples in kinds)
+    share = sum(kind == "lines" for kind, _ in kinds) / len(kinds)
+    assert 0.55 <= share <= 0.85 and {kind for kind, _ in kinds} == {"lines", "easy", "blocks"}
+    # the two levels never draw the same examples at the same step
+    level1 = phase_batch(1, "lines", [], 0.3, 10, 4, data.block, data.page, make_fakers())[1]
+    level2 = phase_batch(2, "lines", [], 0.3, 10, 4, data.block, data.page, make_fakers())[1]
+    assert [e.answer for e in level1] != [e.answer for e in level2]
     scene = scene_example(4)
     assert scene.image.size == (320, 32) and scene.answer
     assert character_error_rate(["casa"], ["cama"]) == pytest.approx(0.25)
+
+
+def test_every_kind_makes_answerable_lines_of_its_length(default_params) -> None:
+    data, fakers = default_params.data, make_fakers()
+    longest = {"easy": 12, "clean24": 24, "mono": 36, "printed": 36, "short": 24}
+    for kind, make in EXAMPLE_KINDS.items():
+        examples = [make(seed, data.block, data.page, fakers) for seed in range(12)]
+        assert all(e.answer and e.image.width == data.block.width for e in examples), kind
+        if kind in longest:
+            assert all(len(e.answer) <= longest[kind] and "\n" not in e.answer for e in examples), kind
+            assert all(e.image.height == data.block.line_height for e in examples), kind
+    mono = [EXAMPLE_KINDS["mono"](seed, data.block, data.page, fakers) for seed in range(30)]
+    assert len({e.image.getpixel((data.block.width - 1, 0)) for e in mono}) > 5  # grey paper of many shades
 
 
 def test_bootstrap_examples_are_short_clean_monospace_lines(default_params) -> None:
@@ -135,17 +192,6 @@ def test_bootstrap_examples_are_short_clean_monospace_lines(default_params) -> N
     assert all(1 <= len(e.answer) <= 12 and "\n" not in e.answer for e in examples)
     assert any(" " in e.answer for e in examples)  # words, not one run of random characters
     assert all(e.image.size == (data.block.width, data.block.line_height) for e in examples)
-    batch = level_batch(2, 0, 0, 5, data.block, data.page, make_fakers(), 1.0, 3, easy_share=1.0)
-    assert all(len(e.answer) <= 12 for e in batch)
-
-
-def test_a_batch_has_one_kind_and_one_line_count(default_params) -> None:
-    """Mixed lengths in a batch would pad every example to the longest (most of the compute)."""
-    data, fakers = default_params.data, make_fakers()
-    heights = [{e.image.size[1] for e in level_batch(2, 3, step, 8, data.block, data.page, fakers, 0.9, 3)}
-               for step in range(12)]
-    assert all(len(h) == 1 for h in heights)
-    assert len(set().union(*heights)) > 1  # still, the stream has several kinds
 
 
 def test_build_zoo_trains_each_size_level_1_then_level_2(tmp_path: Path, monkeypatch) -> None:
@@ -172,29 +218,6 @@ def test_build_zoo_trains_each_size_level_1_then_level_2(tmp_path: Path, monkeyp
     history = json.loads((tmp_path / "zoo" / "ocr-S" / "training_history.json").read_text(encoding="utf-8"))
     assert history["steps"] == [1, 2]
     assert "continued from `generalist-S`" in (tmp_path / "zoo" / "ocr-S" / "README.md").read_text()
-
-
-def test_bootstrap_starts_with_easy_lines_and_fades_into_the_mix(default_params) -> None:
-    from specocr.data.synthetic import document_seed
-    from specocr.models.pretraining_data import easy_ocr_example
-
-    data, fakers = default_params.data, make_fakers()
-
-    def is_easy(step: int) -> bool:
-        batch = level_batch(2, 5, step, 2, data.block, data.page, fakers, 1.0, 3, 0.0, bootstrap_steps=40)
-        easy = [easy_ocr_example(document_seed(5, "level2", step * 2 + i), data.block, data.page) for i in range(2)]
-        return [e.answer for e in batch] == [e.answer for e in easy]
-
-    assert all(is_easy(step) for step in range(3))  # at the start, easy lines only
-    assert not any(is_easy(step) for step in range(40, 50))  # then the level's mix (no easy share here)
-
-
-def test_the_bootstrap_holds_easy_lines_then_fades() -> None:
-    from specocr.models.pretraining_data import bootstrap_share
-
-    assert [bootstrap_share(step, 3, 4) for step in range(9)] == [1, 1, 1, 1, 0.75, 0.5, 0.25, 0, 0]
-    assert [bootstrap_share(step, 2, 0) for step in range(4)] == [1, 1, 0, 0]  # a hold without a fade
-    assert bootstrap_share(0, 0, 0) == 0  # no bootstrap at all
 
 
 def test_easy_lines_at_13_px_put_one_character_in_each_vision_patch(default_params) -> None:

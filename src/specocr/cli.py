@@ -188,10 +188,9 @@ def pretrain(
     bases: list[str] = typer.Argument(..., help="zoo base names from params.bases, trained in this order "
                                                 "(a level-2 base after the level-1 base of its size)"),
     params_file: Path = typer.Option(Path("params.yaml"), "--params", help="params file"),
-    workers: int = typer.Option(1, help="processes rendering training examples"),
     threads: int | None = typer.Option(None, help="torch threads (default: zoo.threads from params)"),
-    stop_at: int | None = typer.Option(None, "--stop-at", help="stop at this step and save (the schedule still "
-                                       "runs to the params' steps; a later call resumes): export a run part-way"),
+    stop_at: int | None = typer.Option(None, "--stop-at", help="stop at this step and save (a later call "
+                                       "resumes): export a run part-way"),
 ) -> None:
     """Pretrain (or resume) zoo base models and save each under the zoo folder with its model card."""
     from specocr.models.foundations import train_zoo_base
@@ -202,7 +201,7 @@ def pretrain(
         typer.echo(f"error: unknown bases {unknown}; params define {sorted(params.bases)}", err=True)
         raise typer.Exit(code=2)
     for base in bases:
-        folder = train_zoo_base(base, params, workers=workers, threads=threads, stop_at=stop_at)
+        folder = train_zoo_base(base, params, threads=threads, stop_at=stop_at)
         console.print(f"saved {folder}")
 
 

@@ -145,33 +145,43 @@ class ZooSize(_Strict):
         return self
 
 
+ExampleKind = Literal["easy", "clean24", "mono", "printed", "short", "lines", "blocks", "scenes"]
+
+
+class CurriculumPhase(_Strict):
+    """One phase of a pretraining curriculum (kinds: ``specocr.models.pretraining_data.EXAMPLE_KINDS``)."""
+
+    main: ExampleKind = Field(description="the kind of example this phase teaches")
+    review: list[ExampleKind] = Field(description="earlier kinds mixed in (a batch of one of them, uniformly, "
+                                                  "with chance review_share) so that they are not forgotten")
+    steps: PositiveInt | None = Field(
+        description="a fixed length in steps; null: the phase lasts until the moving average of its main "
+                    "kind's loss falls below advance_below (the last phase: until the level's steps)")
+
+
 class PretrainingStage(_Strict):
-    """One level of foundation pretraining (level 2 continues from level 1)."""
+    """One level of foundation pretraining (level 2 continues from level 1): a curriculum of phases."""
 
     steps: dict[str, PositiveInt] = Field(
-        description="steps per zoo size: a larger size is slower per step, so each gets about the same CPU time")
+        description="at most this many steps per zoo size (a level also ends when its last fixed-length phase does)")
     batch_size: PositiveInt
     learning_rate: Annotated[float, Field(gt=0)]
-    warmup_steps: NonNegativeInt
-    ocr_share: Annotated[float, Field(ge=0, le=1)] = Field(description="share of general-OCR examples; the rest are scenes")
-    max_lines: Annotated[int, Field(ge=1, le=3)] = Field(description="OCR batches have 1..max_lines lines")
-    easy_share: Annotated[float, Field(ge=0, le=1)] = Field(
-        description="share of OCR batches that are clean monospace lines of <= 12 characters")
-    easy_font_px: PositiveInt | None = Field(
-        description="size of the easy lines' DejaVu Sans Mono (13: 8 px per character, one vision patch each, "
-                    "as in the feasibility study); null: sized like the benchmark's text (data.block.font_size)")
-    bootstrap_hold_steps: dict[str, NonNegativeInt] = Field(
-        description="per zoo size, the first steps are easy lines only: how a model from random weights finds "
-                    "which image column each character is in (mixed with scenes from the start, it does not; "
-                    "a smaller model takes longer)")
-    bootstrap_steps: NonNegativeInt = Field(
-        description="after the hold, the chance that a batch is easy lines falls linearly from 1 to the level's "
-                    "mix over this many steps (a fade, not a switch: hard curriculum switches cost time)")
-    short_share: Annotated[float, Field(ge=0, le=1)] = Field(
-        description="share of OCR batches that are single short lines of general text in the benchmark's faces, "
-                    "lightly degraded: the step from monospace words to full lines in proportional faces")
-    short_max_chars: PositiveInt = Field(description="longest short line, in characters")
+    warmup_steps: NonNegativeInt = Field(description="linear warmup, then a constant learning rate (a phase's "
+                                                     "length is not known in advance, so no decay schedule)")
+    phases: list[CurriculumPhase] = Field(min_length=1)
+    review_share: Annotated[float, Field(ge=0, lt=1)]
+    advance_below: Annotated[float, Field(gt=0)] = Field(
+        description="a phase without fixed steps ends when the moving average of its main kind's loss "
+                    "(nats per answer character) falls below this")
+    ema_decay: Probability = Field(description="weight of the old value in that moving average")
     time_budget_minutes: Annotated[float, Field(gt=0)] = Field(description="stop (and save) after this long")
+
+    @model_validator(mode="after")
+    def _no_phase_reviews_itself(self) -> PretrainingStage:
+        for index, phase in enumerate(self.phases):
+            if phase.main in phase.review:
+                raise ValueError(f"phases[{index}] reviews its own main kind {phase.main!r}")
+        return self
 
 
 class ZooParams(_Strict):
@@ -194,11 +204,10 @@ class ZooParams(_Strict):
         if sum(self.mrope_section) != 32:
             raise ValueError(f"zoo.mrope_section must sum to 32 (half of a 64-wide head), got {sum(self.mrope_section)}")
         for level in ("level1", "level2"):
-            for key in ("steps", "bootstrap_hold_steps"):
-                per_size = getattr(getattr(self, level), key)
-                if set(per_size) != set(self.sizes):
-                    raise ValueError(f"zoo.{level}.{key} must name every zoo size {sorted(self.sizes)}, "
-                                     f"got {sorted(per_size)}")
+            per_size = getattr(self, level).steps
+            if set(per_size) != set(self.sizes):
+                raise ValueError(f"zoo.{level}.steps must name every zoo size {sorted(self.sizes)}, "
+                                 f"got {sorted(per_size)}")
         return self
 
 

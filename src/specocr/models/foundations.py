@@ -1,10 +1,16 @@
 """Pretraining the zoo's foundation models: level 1 (generalist), then level 2 (general-OCR specialist).
 
-A plain PyTorch loop over an endless, seeded stream of examples (:mod:`specocr.models.pretraining_data`),
-batched by trl's vision collator so that the token layout is exactly the one ``SFTTrainer`` uses later
-(loss on the answer only). It checkpoints every ``checkpoint_every`` steps and stops at its step count or
-its time budget, whichever comes first; run it again and it continues from the last checkpoint, seeing
-the same examples an uninterrupted run would have seen.
+A plain PyTorch loop over seeded batches (:func:`specocr.models.pretraining_data.phase_batch`), collated by
+trl's vision collator so that the token layout is exactly the one ``SFTTrainer`` uses later (loss on the
+answer only). Each level is a curriculum of phases (``zoo.level*.phases``): a phase teaches one kind of
+example, reviews earlier kinds in some batches, and ends after a fixed number of steps or when the moving
+average of its own loss falls below ``advance_below``, the rule of shared/research/tiny-vlm-feasibility.md
+(from random weights, a tiny model learns which image column each character is in only on easy lines
+first; fed harder lines from the start, it stays at the language-model loss; bench/README.md).
+
+It checkpoints every ``checkpoint_every`` steps (weights, optimizer, and where the curriculum stands) and
+stops at its step cap or its time budget, whichever comes first; run it again and it continues from the
+last checkpoint, seeing the same batches an uninterrupted run would have seen.
 """
 
 from __future__ import annotations
@@ -13,61 +19,86 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from rapidfuzz.distance import Levenshtein
-from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from tqdm import tqdm
-from transformers import Qwen2_5_VLForConditionalGeneration, get_cosine_schedule_with_warmup
+from transformers import Qwen2_5_VLForConditionalGeneration, get_constant_schedule_with_warmup
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
 from specocr.data.synthetic import document_seed
 from specocr.models import LEVEL2_TARGET_CER
-from specocr.models.pretraining_data import Example, level_batch, make_fakers, ocr_example, scene_example
+from specocr.models.pretraining_data import (
+    Example,
+    make_fakers,
+    mono_line_example,
+    ocr_example,
+    phase_batch,
+    scene_example,
+)
 from specocr.models.processing_charocr import CharOCRProcessor
-from specocr.params import BlockLayout, PageLayout, PretrainingStage
+from specocr.params import BlockLayout, CurriculumPhase, PageLayout, PretrainingStage
 
 CHECKPOINT = "checkpoint.pt"
 HISTORY = "history.json"
 
 
-class ExampleStream(IterableDataset):
-    """Collated batches ``start_step, start_step + 1, ...`` of one level's example stream."""
-
-    def __init__(self, processor: CharOCRProcessor, level: int, stage: PretrainingStage, seed: int,
-                 block: BlockLayout, page: PageLayout, start_step: int, steps: int, hold_steps: int = 0) -> None:
-        self.processor, self.level, self.stage, self.seed = processor, level, stage, seed
-        self.block, self.page, self.start_step, self.steps = block, page, start_step, steps
-        self.hold_steps = hold_steps
-
-    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
-        if get_worker_info() is not None:
-            torch.set_num_threads(1)  # the worker renders images; the main process owns the compute threads
-        fakers = make_fakers()
-        collate = DataCollatorForVisionLanguageModeling(self.processor, completion_only_loss=True)
-        for step in range(self.start_step, self.steps):
-            examples = level_batch(self.level, self.seed, step, self.stage.batch_size, self.block, self.page, fakers,
-                                   self.stage.ocr_share, self.stage.max_lines, self.stage.easy_share,
-                                   self.stage.bootstrap_steps, self.stage.easy_font_px,
-                                   self.hold_steps, self.stage.short_share, self.stage.short_max_chars)
-            yield collate([example.as_prompt_completion() for example in examples])
-
-
 @dataclass
 class History:
+    """What a level's run did, summed over resumptions: the loss and kind of every step, the evaluations,
+    the curriculum's advances (``[step, phase index]`` when a phase began), and the seconds spent."""
+
     steps: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
     evals: list[dict] = field(default_factory=list)
+    advances: list[list[int]] = field(default_factory=lambda: [[0, 0]])
     seconds: float = 0.0
 
 
+@dataclass
+class Curriculum:
+    """Where a level's curriculum stands: the current phase, the step it began at, and the moving average
+    of its main kind's loss (None until the phase has seen a batch of it)."""
+
+    stage: PretrainingStage
+    phase: int = 0
+    phase_start: int = 0
+    average: float | None = None
+
+    @property
+    def current(self) -> CurriculumPhase:
+        return self.stage.phases[self.phase]
+
+    @property
+    def finished(self) -> bool:
+        return self.phase >= len(self.stage.phases)
+
+    def record(self, step: int, kind: str, loss: float) -> bool:
+        """Account for step ``step`` (1-based, just run); True if the phase ended with it."""
+        phase = self.current
+        if kind == phase.main:
+            decay = self.stage.ema_decay
+            self.average = loss if self.average is None else decay * self.average + (1 - decay) * loss
+        last = self.phase == len(self.stage.phases) - 1
+        if phase.steps is not None:
+            ended = step - self.phase_start >= phase.steps
+        else:  # the last phase, if open-ended, runs until the level's step cap
+            ended = not last and self.average is not None and self.average < self.stage.advance_below
+        if ended:
+            self.phase, self.phase_start, self.average = self.phase + 1, step, None
+        return ended
+
+    def state(self) -> dict:
+        return {"phase": self.phase, "phase_start": self.phase_start, "average": self.average}
+
+
 def held_out_sets(seed: int, count: int, block: BlockLayout, page: PageLayout) -> dict[str, list[Example]]:
-    """Fixed evaluation sets, from seeds no training stream uses: single general printed lines (the
-    level-2 target), single handwritten lines, 3-line printed or handwritten blocks, and level-1 scene
-    questions."""
+    """Fixed evaluation sets, from seeds no training batch uses: single general printed lines (the level-2
+    target), single handwritten lines, 3-line printed or handwritten blocks, single monospace lines (what
+    level 1 learns to read), and level-1 scene questions."""
     fakers = make_fakers()
 
     def ocr_set(name: str, lines: int, category: str | None) -> list[Example]:
@@ -78,6 +109,7 @@ def held_out_sets(seed: int, count: int, block: BlockLayout, page: PageLayout) -
         "printed_lines": ocr_set("printed_lines", 1, "printed"),
         "handwritten_lines": ocr_set("handwritten_lines", 1, "handwritten"),
         "blocks": ocr_set("blocks", 3, None),
+        "mono_lines": [mono_line_example(document_seed(seed, "eval/mono_lines", i), block, fakers) for i in range(count)],
         "scenes": [scene_example(document_seed(seed, "eval/scenes", i), width=block.width) for i in range(count)],
     }
 
@@ -127,53 +159,57 @@ def evaluate(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
     return held_out_metrics(sets, read_held_out(model, processor, sets))
 
 
-def _save_checkpoint(folder: Path, model, optimizer, scheduler, step: int, history: History) -> None:
+def _save_checkpoint(folder: Path, model, optimizer, scheduler, step: int, curriculum: Curriculum,
+                     history: History) -> None:
     temporary = folder / (CHECKPOINT + ".tmp")
     torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "step": step}, temporary)
+                "scheduler": scheduler.state_dict(), "step": step, "curriculum": curriculum.state()}, temporary)
     os.replace(temporary, folder / CHECKPOINT)  # atomic: a kill mid-save leaves the previous checkpoint
     (folder / HISTORY).write_text(json.dumps(history.__dict__), encoding="utf-8")
 
 
 def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor, level: int,
-             stage: PretrainingStage, steps: int, seed: int, block: BlockLayout, page: PageLayout, work_dir: str | Path,
+             stage: PretrainingStage, steps: int, block: BlockLayout, page: PageLayout, work_dir: str | Path,
              eval_sets: dict[str, list[Example]] | None = None, eval_every: int = 500,
-             checkpoint_every: int = 100, workers: int = 1, hold_steps: int = 0,
-             stop_at: int | None = None) -> History:
-    """Train ``model`` for ``steps`` steps of level ``level``'s stream (the first ``hold_steps`` of them easy
-    lines only), resuming from ``work_dir`` if a checkpoint is there.
+             checkpoint_every: int = 100, stop_at: int | None = None) -> History:
+    """Train ``model`` on level ``level``'s curriculum for at most ``steps`` steps, resuming from
+    ``work_dir`` if a checkpoint is there. The level ends early when its last phase has a fixed length
+    and completes it.
 
-    ``stop_at`` ends this call at that step (saving a checkpoint) while the learning-rate schedule still
-    runs to ``steps``: a run that spans sessions can be exported part-way, and a later call goes on.
+    ``stop_at`` ends this call at that step (saving a checkpoint): a run that spans sessions can be
+    exported part-way, and a later call goes on.
 
-    Returns the history (losses, evaluations, seconds spent, summed over resumptions). The model ends in
-    the state of the last step run; the checkpoint in ``work_dir`` matches it.
+    Returns the history (losses, evaluations, advances, seconds spent, summed over resumptions). The model
+    ends in the state of the last step run; the checkpoint in ``work_dir`` matches it.
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     optimizer = torch.optim.AdamW(model.parameters(), lr=stage.learning_rate, weight_decay=0.01)
-    scheduler = get_cosine_schedule_with_warmup(optimizer, stage.warmup_steps, steps)
-    history, step = History(), 0
+    scheduler = get_constant_schedule_with_warmup(optimizer, stage.warmup_steps)
+    history, step, curriculum = History(), 0, Curriculum(stage)
     if (work_dir / CHECKPOINT).is_file():
         state = torch.load(work_dir / CHECKPOINT, weights_only=True, map_location=model.device)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         step = state["step"]
+        curriculum = Curriculum(stage, **state["curriculum"])
         history = History(**json.loads((work_dir / HISTORY).read_text(encoding="utf-8")))
     last_step = min(steps, stop_at) if stop_at is not None else steps
-    if step >= last_step:
+    if step >= last_step or curriculum.finished:
         return history
 
-    stream = ExampleStream(processor, level, stage, seed, block, page, start_step=step, steps=last_step,
-                           hold_steps=hold_steps)
-    loader = DataLoader(stream, batch_size=None, num_workers=workers, prefetch_factor=4 if workers else None,
-                        persistent_workers=False)
+    fakers = make_fakers()
+    collate = DataCollatorForVisionLanguageModeling(processor, completion_only_loss=True)
     budget = stage.time_budget_minutes * 60
     started = time.perf_counter() - history.seconds
     bar = tqdm(total=steps, initial=step, desc=f"level {level}", unit="step", mininterval=5.0)
     model.train()
-    for batch in loader:
+    while step < last_step and not curriculum.finished:
+        phase = curriculum.current
+        kind, examples = phase_batch(level, phase.main, phase.review, stage.review_share, step, stage.batch_size,
+                                     block, page, fakers)
+        batch = collate([example.as_prompt_completion() for example in examples])
         loss = model(**{key: value.to(model.device) for key, value in batch.items()}).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -182,16 +218,23 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
         optimizer.zero_grad(set_to_none=True)
         step += 1
         history.steps.append(step)
-        history.loss.append(loss.item())
+        history.loss.append(round(loss.item(), 4))
+        history.kinds.append(kind)
+        if curriculum.record(step, kind, loss.item()) and not curriculum.finished:
+            history.advances.append([step, curriculum.phase])
+            tqdm.write(f"level {level}: step {step}, phase {curriculum.phase} ({curriculum.current.main}) begins")
         bar.update()
-        bar.set_postfix(loss=f"{history.loss[-1]:.3f}", refresh=False)
+        bar.set_postfix(kind=kind, loss=f"{history.loss[-1]:.3f}",
+                        average=f"{curriculum.average:.3f}" if curriculum.average is not None else "-", refresh=False)
         history.seconds = time.perf_counter() - started
         out_of_time = history.seconds >= budget
-        if eval_sets is not None and (step % eval_every == 0 or step == last_step or out_of_time):
+        done = step == last_step or curriculum.finished or out_of_time
+        if eval_sets is not None and (step % eval_every == 0 or done):
             history.evals.append({"step": step, "minutes": history.seconds / 60, **evaluate(model, processor, eval_sets)})
+            tqdm.write(f"level {level}: step {step}, held-out {history.evals[-1]}")
             model.train()
-        if step % checkpoint_every == 0 or step == last_step or out_of_time:
-            _save_checkpoint(work_dir, model, optimizer, scheduler, step, history)
+        if step % checkpoint_every == 0 or done:
+            _save_checkpoint(work_dir, model, optimizer, scheduler, step, curriculum, history)
         if out_of_time:
             break
     bar.close()
@@ -229,13 +272,31 @@ def _status(level: int, final_eval: dict[str, float]) -> str:
             "so results built on it test the pipeline, not the paper's claim.\n")
 
 
+def curriculum_table(stage: PretrainingStage, history: History, batch_size: int) -> str:
+    """The curriculum as run: one markdown row per phase, with the steps at which it began and ended."""
+    began = {phase: step for step, phase in history.advances}
+    last = history.steps[-1] if history.steps else 0
+    rows = ["| phase | main kind | review kinds | ends | ran |", "|---|---|---|---|---|"]
+    for index, phase in enumerate(stage.phases):
+        ends = (f"after {phase.steps} steps" if phase.steps is not None
+                else "at the level's step cap" if index == len(stage.phases) - 1
+                else f"moving-average loss < {stage.advance_below}")
+        if index in began:
+            end = began.get(index + 1, last)
+            ran = f"steps {began[index] + 1}-{end} ({(end - began[index]) * batch_size:,} images)"
+        else:
+            ran = "not reached"
+        rows.append(f"| {index + 1} | {phase.main} | {', '.join(phase.review) or '-'} | {ends} | {ran} |")
+    return "\n".join(rows)
+
+
 def model_card(name: str, params, history: History, parameters: int, final_eval: dict[str, float],
-               started_from: str | None, hardware: str = "not recorded") -> str:
+               started_from: str | None, hardware: str = "not recorded", provenance: str = "") -> str:
     """A Hugging Face model card: what the model is, how it was trained, and what it measures."""
     base = params.bases[name]
     stage = params.zoo.level1 if base.level == 1 else params.zoo.level2
     evals = "\n".join(f"| {key} | {value:.4f} |" for key, value in final_eval.items())
-    role = ("a generalist (level 1): questions about rendered scenes and a little reading"
+    role = ("a generalist (level 1): reads monospace lines and answers questions about rendered scenes"
             if base.level == 1 else f"a general-OCR specialist (level 2), continued from `{started_from}`")
     return f"""---
 library_name: transformers
@@ -259,16 +320,17 @@ trust_remote_code=True)`: the processor's code is in this folder).
 | | |
 |---|---|
 | level | {base.level} |
-| examples | {'scenes and short words' if base.level == 1 else 'general Latin-script lines and blocks (en, fr, es, de, it), some scenes'} ({stage.ocr_share:.0%} of batches OCR, {stage.easy_share:.0%} of those clean short monospace lines; {'single lines' if stage.max_lines == 1 else f'blocks of 1 to {stage.max_lines} lines'}) |
-| bootstrap | clean short monospace lines only for the first {stage.bootstrap_hold_steps[base.size]} steps, then fading linearly into the mix over {stage.bootstrap_steps} steps |
-| short lines | {stage.short_share:.0%} of the other OCR batches: single lines of at most {stage.short_max_chars} characters in the benchmark's faces, lightly degraded |
-| easy lines | DejaVu Sans Mono at {f'{stage.easy_font_px} px' if stage.easy_font_px else 'the benchmark text width'} |
-| steps run | {history.steps[-1] if history.steps else 0} of {stage.steps[base.size]}, batch {stage.batch_size} |
-| optimizer | AdamW, lr {stage.learning_rate}, {stage.warmup_steps} warmup steps, cosine decay, clip 1.0 |
+| steps run | {history.steps[-1] if history.steps else 0} (cap {stage.steps[base.size]}), batch {stage.batch_size} |
+| optimizer | AdamW, lr {stage.learning_rate}, {stage.warmup_steps} warmup steps then constant, clip 1.0 |
 | wall time | {history.seconds / 60:.1f} min (evaluations included), {images_per_second(history, stage.batch_size):.1f} training images/s |
 | hardware | {hardware} |
-| seed | {params.zoo.seed} |
+| seed | {params.zoo.seed} (weights); examples are numbered by level and step |
 
+Curriculum (`zoo.level{base.level}.phases`; example kinds: `specocr.models.pretraining_data.EXAMPLE_KINDS`;
+{stage.review_share:.0%} of a phase's batches review its earlier kinds; moving average decay {stage.ema_decay}):
+
+{curriculum_table(stage, history, stage.batch_size)}
+{provenance}
 ## Held-out evaluation (greedy decoding)
 {_status(base.level, final_eval)}
 
@@ -276,18 +338,23 @@ trust_remote_code=True)`: the processor's code is in this folder).
 |---|---|
 {evals}
 
-`cer_printed_lines`: character error rate on single general printed lines (en, fr, es, de, it; held out);
-`cer_handwritten_lines`: on single handwriting-style lines; `cer_blocks`: on 3-line blocks of either;
-`scene_accuracy`: exact answers to scene questions (shapes, colours, counts, positions, short words).
+`cer_printed_lines`: character error rate on single general printed lines (en, fr, es, de, it; the
+benchmark's printed faces, degradation strength 0 to 1; held out); `cer_handwritten_lines`: on single
+handwriting-style lines; `cer_blocks`: on 3-line blocks of either; `cer_mono_lines`: on single monospace
+lines (12-14 px, shifted, grey: what level 1 learns to read); `scene_accuracy`: exact answers to scene
+questions (shapes, colours, counts, positions, short words).
 """
 
 
-def train_zoo_base(name: str, params, root: str | Path = ".", workers: int = 1, threads: int | None = None,
+PROVENANCE = "provenance.md"
+
+
+def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | None = None,
                    stop_at: int | None = None) -> Path:
     """Pretrain zoo base ``name`` (resuming if a checkpoint exists) and save it, in half precision, with
     its model card into ``<root>/<zoo.folder>/<location>``. A level-2 base starts from the saved level-1
-    base of its size, so build level 1 first. The resumable state lives in ``<zoo.folder>/.work/<name>``
-    and is committed with the zoo while training spans several sessions."""
+    base of its size, so build level 1 first. The resumable state lives in ``<zoo.folder>/.work/<name>``;
+    a ``provenance.md`` there (how a run spanning sessions was assembled) goes into the card."""
     from specocr.models.zoo import build_model, count_parameters, load_base, save_base
 
     root = Path(root)
@@ -295,7 +362,7 @@ def train_zoo_base(name: str, params, root: str | Path = ".", workers: int = 1, 
     if base.source != "zoo":
         raise ValueError(f"bases.{name} comes from {base.source!r}, not the zoo: nothing to pretrain")
     torch.set_num_threads(threads or zoo.threads)
-    # On a GPU the same loop takes minutes instead of hours (pass more --workers to keep it fed).
+    # On a GPU the same loop takes minutes instead of hours.
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     stage = zoo.level1 if base.level == 1 else zoo.level2
     started_from = None
@@ -310,10 +377,10 @@ def train_zoo_base(name: str, params, root: str | Path = ".", workers: int = 1, 
     model.to(device)
     block, page = params.data.block, params.data.page
     eval_sets = held_out_sets(zoo.seed + 1, zoo.eval_examples, block, page)
-    history = pretrain(model, processor, base.level, stage, stage.steps[base.size], zoo.seed + base.level, block, page,
-                       root / zoo.folder / ".work" / name, eval_sets=eval_sets, eval_every=zoo.eval_every,
-                       checkpoint_every=zoo.checkpoint_every, workers=workers,
-                       hold_steps=stage.bootstrap_hold_steps[base.size], stop_at=stop_at)
+    work_dir = root / zoo.folder / ".work" / name
+    history = pretrain(model, processor, base.level, stage, stage.steps[base.size], block, page, work_dir,
+                       eval_sets=eval_sets, eval_every=zoo.eval_every, checkpoint_every=zoo.checkpoint_every,
+                       stop_at=stop_at)
     step = history.steps[-1] if history.steps else 0
     if history.evals and history.evals[-1]["step"] == step:
         final_eval = {k: v for k, v in history.evals[-1].items() if k not in ("step", "minutes")}
@@ -322,7 +389,9 @@ def train_zoo_base(name: str, params, root: str | Path = ".", workers: int = 1, 
         history.evals.append({"step": step, "minutes": history.seconds / 60, **final_eval})
     hardware = (f"GPU ({torch.cuda.get_device_name()})" if device.type == "cuda"
                 else f"CPU ({os.cpu_count()} cores), {torch.get_num_threads()} torch thread(s)")
-    card = model_card(name, params, history, count_parameters(model), final_eval, started_from, hardware)
+    provenance = (work_dir / PROVENANCE).read_text(encoding="utf-8") if (work_dir / PROVENANCE).is_file() else ""
+    card = model_card(name, params, history, count_parameters(model), final_eval, started_from, hardware,
+                      provenance=f"\n{provenance.strip()}\n" if provenance else "")
     folder = save_base(model.to("cpu", torch.float16), processor, root / zoo.folder / base.location, card)
     (folder / "training_history.json").write_text(json.dumps(history.__dict__), encoding="utf-8")
     return folder

@@ -1,12 +1,18 @@
 """What the zoo's foundation models learn from, before they ever see a Portuguese document.
 
-* **Level 1, generalist** (the analogue of an instruct VLM): questions about rendered scenes (shapes,
-  colours, counts, positions), reading a short word or two, and clean short lines of English words and
-  numbers in a monospace face (where it first learns which image column each character is in).
-* **Level 2, general-OCR specialist** (the analogue of Nanonets-OCR2 / olmOCR): transcribing printed and
-  handwriting-style lines and small blocks of English, French, Spanish, German and Italian text (Faker's
-  real words, names, addresses, numbers), rendered in the benchmark's geometry and fonts with mild
-  degradation. Never the Portuguese templates of the benchmark: that is the domain step, done by SFT.
+Named kinds of example (:data:`EXAMPLE_KINDS`), which the curricula of ``zoo.level1`` and ``zoo.level2``
+in params order into phases (:mod:`specocr.models.foundations`), easiest first:
+
+* reading, from random weights: ``easy`` clean monospace lines of <= 12 characters at one character per
+  8 px vision patch, ``clean24`` the same up to 24 characters, ``mono`` general text of <= 36 characters in
+  monospace at 12-14 px, shifted and grey (the feasibility study's levels 0-2);
+* ``scenes``: questions about rendered shapes, colours, counts and positions, or a short word to read
+  (the generalist's broad tasks, as an instruct VLM has seen);
+* general OCR (the analogue of Nanonets-OCR2 / olmOCR): ``printed`` lines of <= 36 characters in the
+  benchmark's printed faces, ``short`` lines of <= 24 characters printed or handwriting-style, ``lines``
+  full single lines and ``blocks`` of 3 lines, printed or handwriting-style, degradation up to strength 1;
+  English, French, Spanish, German and Italian text (Faker's words, names, addresses, numbers). Never the
+  Portuguese templates of the benchmark: that is the domain step, done by SFT.
 
 Each example is drawn from its own seed, so a training run resumed at step ``k`` sees exactly the examples
 an uninterrupted run would have seen.
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -25,7 +32,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from specocr.data.render import find_font, render_document
 from specocr.data.schema import to_plain_text
-from specocr.data.synthetic import DocumentContent, document_seed, to_charset
+from specocr.data.synthetic import DocumentContent, to_charset
 from specocr.params import BlockLayout, PageLayout
 
 OCR_PROMPT = "Read the text."  # short: with one token per character, every prompt character costs compute
@@ -237,43 +244,90 @@ def make_fakers() -> dict[str, Faker]:
     return {locale: Faker(locale) for locale in LOCALES}
 
 
-#: How many lines an OCR batch has, for ``max_lines`` 1, 2, 3: mostly single lines (cheap, and where
-#: reading is learnt), some blocks (where line order and line breaks are learnt).
-LINE_COUNT_WEIGHTS = (0.6, 0.25, 0.15)
+# --- the curriculum: named kinds of example, and a phase's batches ----------------------------------------
 
 
-def bootstrap_share(step: int, hold_steps: int, fade_steps: int) -> float:
-    """The chance that batch ``step`` is a bootstrap batch of easy lines: 1 during the hold, then a linear fade."""
-    if step < hold_steps:
-        return 1.0
-    return max(0.0, 1 - (step - hold_steps) / fade_steps) if fade_steps else 0.0
+def general_text(rng: random.Random, seed: int, max_chars: int, fakers: dict[str, Faker]) -> str:
+    """General text (level 2's lines) cut at a word boundary to 3..``max_chars`` characters."""
+    fake = fakers[rng.choice(LOCALES)]
+    fake.seed_instance(seed)
+    return _truncate_words(to_charset(_general_line(fake, rng), general_charset()), rng.randint(3, max_chars))
 
 
-def level_batch(level: int, seed: int, step: int, batch_size: int, block: BlockLayout, page: PageLayout,
-                fakers: dict[str, Faker], ocr_share: float, max_lines: int, easy_share: float = 0.0,
-                bootstrap_steps: int = 0, easy_font_px: int | None = None,
-                bootstrap_hold_steps: int = 0, short_share: float = 0.0, short_max_chars: int = 24) -> list[Example]:
-    """Batch ``step`` of a level's stream. One kind per batch (scenes, easy lines, or OCR blocks of one line
-    count) so that no short example is padded to the length of a long one: with one token per character
-    and pixel, padding is most of the compute. Level 1 has some OCR (``ocr_share``), as an instruct model
-    has seen some text; level 2 is OCR with some level-1 scenes kept in. An ``easy_share`` of the OCR
-    batches are clean, short monospace lines (:func:`easy_ocr_example`); the first ``bootstrap_hold_steps``
-    steps are nothing else, and over the next ``bootstrap_steps`` steps their share fades linearly into the mix. From random weights
-    (or a generalist that has read little) a tiny model finds the text-to-column alignment on such lines and
-    not on full-difficulty text (shared/research/tiny-vlm-feasibility.md); a fade avoids the loss jump of a
-    hard curriculum switch. A ``short_share`` of the other OCR batches are short lines in the benchmark's
-    faces (:func:`short_ocr_example`)."""
-    rng = random.Random(document_seed(seed, f"level{level}/batch", step))
-    indices = [document_seed(seed, f"level{level}", step * batch_size + i) for i in range(batch_size)]
-    bootstrap_chance = bootstrap_share(step, bootstrap_hold_steps, bootstrap_steps)
-    if rng.random() < bootstrap_chance:
-        return [easy_ocr_example(index, block, page, easy_font_px) for index in indices]
-    if rng.random() >= ocr_share:
-        return [scene_example(index, width=block.width) for index in indices]
-    if rng.random() < easy_share:
-        return [easy_ocr_example(index, block, page, easy_font_px) for index in indices]
-    if short_share and rng.random() < short_share:  # no draw when 0: level 1's stream stays as it was
-        return [short_ocr_example(index, block, page, fakers, short_max_chars) for index in indices]
-    weights = LINE_COUNT_WEIGHTS[:max_lines]
-    lines = rng.choices(range(1, len(weights) + 1), weights=weights)[0]
-    return [ocr_example(index, block, page, fakers, lines) for index in indices]
+@cache
+def monospace_fonts() -> dict[int, ImageFont.FreeTypeFont]:
+    """DejaVu Sans Mono at 12, 13 and 14 px: 7.2 to 8.4 px per character, around one 8 px vision patch."""
+    return {px: ImageFont.truetype(str(find_font("DejaVuSansMono.ttf")), px) for px in (12, 13, 14)}
+
+
+def clean_line_example(seed: int, block: BlockLayout, fakers: dict[str, Faker], max_chars: int = 24) -> Example:
+    """The easy lines' face, size and offset (13 px, one character per patch, black on white) with longer
+    text: half the bootstrap's words, half general text (the feasibility study's level 1)."""
+    rng = random.Random(seed)
+    text = _easy_text(rng, max_chars) if rng.random() < 0.5 else general_text(rng, seed, max_chars, fakers)
+    font = monospace_fonts()[13]
+    image = Image.new("RGB", (block.width, block.line_height), (255, 255, 255))
+    ascent, descent = font.getmetrics()
+    ImageDraw.Draw(image).text((block.side_padding, (block.line_height - ascent - descent) // 2), text, font=font,
+                               fill=(0, 0, 0))
+    return Example(image, OCR_PROMPT, text)
+
+
+def mono_line_example(seed: int, block: BlockLayout, fakers: dict[str, Faker], max_chars: int = 36) -> Example:
+    """The study's level-2 line: general text in DejaVu Sans Mono at 12-14 px (so characters drift across the
+    8 px patches), shifted 0-8 px right and 1 px up or down, grey ink on grey paper."""
+    rng = random.Random(seed)
+    text = general_text(rng, seed, max_chars, fakers)
+    fonts = monospace_fonts()
+    font = fonts[rng.choice(sorted(fonts))]
+    paper, ink = rng.randint(200, 255), rng.randint(0, 80)
+    image = Image.new("RGB", (block.width, block.line_height), (paper,) * 3)
+    ascent, descent = font.getmetrics()
+    x = rng.randint(0, 8)
+    y = (block.line_height - ascent - descent) // 2 + rng.randint(-1, 1)
+    ImageDraw.Draw(image).text((x, y), text, font=font, fill=(ink,) * 3)
+    return Example(image, OCR_PROMPT, text)
+
+
+def printed_line_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker],
+                         max_chars: int = 36) -> Example:
+    """A general line of 3 to ``max_chars`` characters in one of the benchmark's printed faces, degradation
+    strength up to 0.5: proportional faces, after the monospace ones."""
+    rng = random.Random(seed)
+    content = DocumentContent("printed", "general", None, [general_text(rng, seed, max_chars, fakers)])
+    rendered = render_document(content, "block", block.model_copy(update={"max_lines": 1}), page,
+                               strength=round(rng.uniform(0, 0.5), 2), seed=seed)
+    return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
+
+
+ExampleMaker = Callable[[int, BlockLayout, PageLayout, dict[str, Faker]], Example]
+
+#: The kinds of example a curriculum phase draws from (``zoo.level*.phases`` in params), easiest first.
+EXAMPLE_KINDS: dict[str, ExampleMaker] = {
+    "easy": lambda seed, block, page, fakers: easy_ocr_example(seed, block, page, 13),
+    "clean24": lambda seed, block, page, fakers: clean_line_example(seed, block, fakers, 24),
+    "mono": lambda seed, block, page, fakers: mono_line_example(seed, block, fakers, 36),
+    "printed": lambda seed, block, page, fakers: printed_line_example(seed, block, page, fakers, 36),
+    "short": lambda seed, block, page, fakers: short_ocr_example(seed, block, page, fakers, 24),
+    "lines": lambda seed, block, page, fakers: ocr_example(seed, block, page, fakers, 1),
+    "blocks": lambda seed, block, page, fakers: ocr_example(seed, block, page, fakers, 3),
+    "scenes": lambda seed, block, page, fakers: scene_example(seed, width=block.width),
+}
+
+#: Example numbers of level ``n`` start at ``n * EXAMPLE_SEED_BASE``: far from the held-out sets' seeds
+#: (hashed names, or 5e7 and up in bench/), and the two levels never draw the same example.
+EXAMPLE_SEED_BASE = 10**7
+
+
+def phase_batch(level: int, main: str, review: list[str], review_share: float, step: int, batch_size: int,
+                block: BlockLayout, page: PageLayout, fakers: dict[str, Faker]) -> tuple[str, list[Example]]:
+    """Batch ``step`` of a curriculum phase: its ``main`` kind, or with chance ``review_share`` one of its
+    ``review`` kinds (earlier phases' kinds, so that they are not forgotten). One kind per batch, so that no
+    short example is padded to the length of a long one (with one token per character and pixel, padding
+    would be most of the compute). The kind and the examples depend only on the level and the step, so a
+    resumed run sees what an uninterrupted one would have seen."""
+    rng = random.Random(step)
+    kind = rng.choice(review) if review and rng.random() < review_share else main
+    first = level * EXAMPLE_SEED_BASE + step * batch_size
+    maker = EXAMPLE_KINDS[kind]
+    return kind, [maker(first + i, block, page, fakers) for i in range(batch_size)]
