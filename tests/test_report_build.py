@@ -67,3 +67,7 @@ def test_claims_carry_a_caveat_while_a_level_2_base_does_not_read() -> None:
     reading["ocr-M"] = {"level": 2, "cer_printed_lines": 1.69}
     caveat = reading_caveat(reading)
     assert "ocr-M 1.69" in caveat and "ocr-S" not in caveat and "not the paper's claim" in caveat
+    del reading["ocr-M"]
+    reading["ocr-S"]["cer_printed_lines"] = 0.21  # reads, with errors
+    caveat = reading_caveat(reading)
+    assert "ocr-S 0.21" in caveat and "below the zoo's target" in caveat and "weaker reader" in caveat

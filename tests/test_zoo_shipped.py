@@ -56,7 +56,7 @@ def test_a_shipped_base_loads_and_reads_as_its_card_says(name: str, printed_line
     assert cer == pytest.approx(card_cer, abs=0.03 if card_cer <= 1 else 0.05 * card_cer)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4 is open: the shipped level-2 bases do not read yet (see their cards)")
+@pytest.mark.xfail(strict=True, reason="issue 4 is open: no shipped level-2 base meets the target yet (see their cards)")
 @pytest.mark.parametrize("size", ["S", "M"])
 def test_the_ocr_specialist_meets_the_target_and_reads_better_than_its_generalist(size: str) -> None:
     """Strict: when a rebuilt zoo meets the target, this fails until the marker is removed."""

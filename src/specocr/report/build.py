@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from specocr.models import LEVEL2_TARGET_CER
+from specocr.models import LEVEL2_TARGET_CER, NOT_READING_CER
 from specocr.report.claims import Claim, ClaimChecker, load_document_results
 from specocr.report.figures import degeneration_by_stage, ladder, pareto, per_category, save
 from specocr.report.scoreboard import (Row, is_configured, reported_rows, reproduced_rows, scoreboard_frame,
@@ -74,8 +74,12 @@ def reading_caveat(bases_summary: dict[str, dict]) -> str | None:
     if not weak:
         return None
     listed = ", ".join(f"{name} {cer:.2f}" for name, cer in sorted(weak.items()))
-    return (f"The level-2 bases of this run do not read general printed text yet (held-out CER {listed}; "
-            f"the target is at most {LEVEL2_TARGET_CER}): these verdicts test the pipeline, not the paper's claim.")
+    if max(weak.values()) >= NOT_READING_CER:
+        return (f"The level-2 bases of this run do not read general printed text yet (held-out CER {listed}; "
+                f"the target is at most {LEVEL2_TARGET_CER}): these verdicts test the pipeline, not the paper's claim.")
+    return (f"The level-2 bases of this run read general printed text below the zoo's target (held-out CER "
+            f"{listed}; the target is at most {LEVEL2_TARGET_CER}): these verdicts test a miniature ladder whose "
+            f"specialist is a weaker reader than the paper's, not the paper's numbers.")
 
 
 def build_report(params, root: str | Path = ".", references=None) -> dict:
