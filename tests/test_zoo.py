@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 import torch
 
-from specocr.models.foundations import Curriculum, character_error_rate, curriculum_table, generate_answers, pretrain
+from specocr.models.foundations import (
+    Curriculum,
+    character_error_rate,
+    curriculum_table,
+    generate_answers,
+    pretrain,
+    seed_from_export,
+)
 from specocr.models.pretraining_data import EXAMPLE_KINDS, make_fakers, ocr_example, phase_batch, scene_example
 from specocr.params import CurriculumPhase
 from specocr.models.zoo import (
@@ -118,6 +126,31 @@ def test_pretraining_resumes_exactly_where_it_stopped(tmp_path: Path, default_pa
         assert torch.allclose(a, b, atol=1e-6), name
 
 
+def test_a_run_continues_from_its_export_when_the_work_directory_is_gone(tmp_path: Path, default_params) -> None:
+    """Only committed files survive between sessions: the export (half-precision weights, history) must do."""
+    zoo, data = default_params.zoo, default_params.data
+    phases = [CurriculumPhase(main="easy", review=[], steps=1), CurriculumPhase(main="lines", review=["easy"], steps=None)]
+    stage = zoo.level2.model_copy(update={"batch_size": 2, "warmup_steps": 1, "phases": phases})
+    model, processor = build_model("S", zoo, seed=0)
+    history = pretrain(model, processor, 2, stage, 3, data.block, data.page, tmp_path / "work", stop_at=2)
+    export = save_base(model.to(torch.float16), processor, tmp_path / "export", "card")
+    (export / "training_history.json").write_text(json.dumps(history.__dict__), encoding="utf-8")
+
+    assert seed_from_export(export, stage, tmp_path / "new-work") == 2
+    continued, processor = build_model("S", zoo, seed=1)  # other weights: the checkpoint must replace them
+    history = pretrain(continued, processor, 2, stage, 3, data.block, data.page, tmp_path / "new-work", stop_at=2)
+    assert history.steps == [1, 2] and history.advances == [[0, 0], [1, 1]]  # nothing left to run before 2
+    for (name, a), b in zip(model.state_dict().items(), continued.state_dict().values()):
+        assert torch.equal(a.float(), b), name
+    history = pretrain(continued, processor, 2, stage, 3, data.block, data.page, tmp_path / "new-work")
+    assert history.steps == [1, 2, 3] and history.kinds[2] in ("lines", "easy")
+    assert "fresh optimizer moments" in (tmp_path / "new-work" / "provenance.md").read_text(encoding="utf-8")
+
+    other = stage.model_copy(update={"phases": [phases[0].model_copy(update={"steps": 2}), phases[1]]})
+    with pytest.raises(ValueError, match="another curriculum"):
+        seed_from_export(export, other, tmp_path / "other-work")
+
+
 def test_a_level_ends_with_its_fixed_length_last_phase(tmp_path: Path, default_params) -> None:
     zoo, data = default_params.zoo, default_params.data
     phases = [CurriculumPhase(main="easy", review=[], steps=1), CurriculumPhase(main="scenes", review=["easy"], steps=2)]
@@ -218,6 +251,16 @@ def test_build_zoo_trains_each_size_level_1_then_level_2(tmp_path: Path, monkeyp
     history = json.loads((tmp_path / "zoo" / "ocr-S" / "training_history.json").read_text(encoding="utf-8"))
     assert history["steps"] == [1, 2]
     assert "continued from `generalist-S`" in (tmp_path / "zoo" / "ocr-S" / "README.md").read_text()
+
+    # Another session: the work directory is gone, the cap is higher; ocr-S goes on from its export.
+    shutil.rmtree(tmp_path / "zoo" / ".work" / "ocr-S")
+    tree["zoo"]["level2"]["steps"] = {size: 3 for size in tree["zoo"]["sizes"]}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(tree), encoding="utf-8")
+    result = CliRunner().invoke(app, ["pretrain", "ocr-S", "--from-export", "--params", "params.yaml"])
+    assert result.exit_code == 0, result.output
+    history = json.loads((tmp_path / "zoo" / "ocr-S" / "training_history.json").read_text(encoding="utf-8"))
+    assert history["steps"] == [1, 2, 3]
+    assert "At step 2 the run was continued from its exported weights" in (tmp_path / "zoo" / "ocr-S" / "README.md").read_text()
 
 
 def test_easy_lines_at_13_px_put_one_character_in_each_vision_patch(default_params) -> None:

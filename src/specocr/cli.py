@@ -191,6 +191,9 @@ def pretrain(
     threads: int | None = typer.Option(None, help="torch threads (default: zoo.threads from params)"),
     stop_at: int | None = typer.Option(None, "--stop-at", help="stop at this step and save (a later call "
                                        "resumes): export a run part-way"),
+    from_export: bool = typer.Option(False, "--from-export", help="with no checkpoint in zoo/.work/<base>, "
+                                     "continue the base's saved folder (fresh optimizer moments) instead of "
+                                     "starting its level again"),
 ) -> None:
     """Pretrain (or resume) zoo base models and save each under the zoo folder with its model card."""
     from specocr.models.foundations import train_zoo_base
@@ -201,7 +204,7 @@ def pretrain(
         typer.echo(f"error: unknown bases {unknown}; params define {sorted(params.bases)}", err=True)
         raise typer.Exit(code=2)
     for base in bases:
-        folder = train_zoo_base(base, params, threads=threads, stop_at=stop_at)
+        folder = train_zoo_base(base, params, threads=threads, stop_at=stop_at, from_export=from_export)
         console.print(f"saved {folder}")
 
 

@@ -43,6 +43,7 @@ from specocr.params import BlockLayout, CurriculumPhase, PageLayout, Pretraining
 
 CHECKPOINT = "checkpoint.pt"
 HISTORY = "history.json"
+PROVENANCE = "provenance.md"  # how a run spanning sessions was assembled: goes into the card
 
 
 @dataclass
@@ -168,6 +169,41 @@ def _save_checkpoint(folder: Path, model, optimizer, scheduler, step: int, curri
     (folder / HISTORY).write_text(json.dumps(history.__dict__), encoding="utf-8")
 
 
+def seed_from_export(export: Path, stage: PretrainingStage, work_dir: Path) -> int:
+    """Rebuild a resumable checkpoint in ``work_dir`` from an exported base (its weights and
+    ``training_history.json``); return the step it stands at.
+
+    The work directory is local and git-ignored: a run that spans sessions on machines keeping only what was
+    committed loses it, and the export is what survives. The export lacks the optimizer's moments, so the
+    continued run starts them afresh, with the stage's warmup again; the weights come back from half
+    precision. The curriculum's state is replayed from the recorded losses, so the phase and its moving
+    average are those the run had; an export whose recorded advances the replay does not reproduce was
+    trained on another curriculum than ``stage``'s, and continuing it would mix two recipes."""
+    from specocr.models.zoo import load_base
+
+    history = History(**json.loads((export / "training_history.json").read_text(encoding="utf-8")))
+    if not history.steps:
+        raise ValueError(f"{export} records no training steps: nothing to continue")
+    curriculum, advances = Curriculum(stage), [[0, 0]]
+    for step, kind, loss in zip(history.steps, history.kinds, history.loss, strict=True):
+        if curriculum.record(step, kind, loss) and not curriculum.finished:
+            advances.append([step, curriculum.phase])
+    if advances != history.advances:
+        raise ValueError(f"{export} advanced through its phases at {history.advances} (step, phase), but the "
+                         f"curriculum in params would have advanced at {advances}: it was trained on another "
+                         "curriculum, so it cannot be continued with this one")
+    model, _ = load_base(export, dtype=torch.float32)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    step = history.steps[-1]
+    torch.save({"model": model.state_dict(), "step": step, "curriculum": curriculum.state()}, work_dir / CHECKPOINT)
+    (work_dir / HISTORY).write_text(json.dumps(history.__dict__), encoding="utf-8")
+    with open(work_dir / PROVENANCE, "a", encoding="utf-8") as provenance:
+        provenance.write(f"At step {step} the run was continued from its exported weights (half precision) and "
+                         "training history, with fresh optimizer moments and a new warmup: its work directory "
+                         "(optimizer state) did not survive between sessions.\n")
+    return step
+
+
 def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor, level: int,
              stage: PretrainingStage, steps: int, block: BlockLayout, page: PageLayout, work_dir: str | Path,
              eval_sets: dict[str, list[Example]] | None = None, eval_every: int = 500,
@@ -190,8 +226,9 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
     if (work_dir / CHECKPOINT).is_file():
         state = torch.load(work_dir / CHECKPOINT, weights_only=True, map_location=model.device)
         model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
+        if "optimizer" in state:  # absent in a checkpoint rebuilt from an export (seed_from_export)
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
         step = state["step"]
         curriculum = Curriculum(stage, **state["curriculum"])
         history = History(**json.loads((work_dir / HISTORY).read_text(encoding="utf-8")))
@@ -348,15 +385,16 @@ questions (shapes, colours, counts, positions, short words).
 """
 
 
-PROVENANCE = "provenance.md"
-
 
 def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | None = None,
-                   stop_at: int | None = None) -> Path:
+                   stop_at: int | None = None, from_export: bool = False) -> Path:
     """Pretrain zoo base ``name`` (resuming if a checkpoint exists) and save it, in half precision, with
     its model card into ``<root>/<zoo.folder>/<location>``. A level-2 base starts from the saved level-1
     base of its size, so build level 1 first. The resumable state lives in ``<zoo.folder>/.work/<name>``;
-    a ``provenance.md`` there (how a run spanning sessions was assembled) goes into the card."""
+    a ``provenance.md`` there (how a run spanning sessions was assembled) goes into the card.
+
+    ``from_export``: when the work directory holds no checkpoint, continue from the base's own saved
+    folder instead of starting the level again (:func:`seed_from_export`)."""
     from specocr.models.zoo import build_model, count_parameters, load_base, save_base
 
     root = Path(root)
@@ -380,6 +418,12 @@ def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | Non
     block, page = params.data.block, params.data.page
     eval_sets = held_out_sets(zoo.seed + 1, zoo.eval_examples, block, page)
     work_dir = root / zoo.folder / ".work" / name
+    if from_export and not (work_dir / CHECKPOINT).is_file():
+        export = root / zoo.folder / base.location
+        if not (export / "training_history.json").is_file():
+            raise FileNotFoundError(f"--from-export: {export} holds no exported run of {name} to continue")
+        step = seed_from_export(export, stage, work_dir)
+        tqdm.write(f"{name}: continuing from the export at step {step} ({export})")
     history = pretrain(model, processor, base.level, stage, stage.steps[base.size], block, page, work_dir,
                        eval_sets=eval_sets, eval_every=zoo.eval_every, checkpoint_every=zoo.checkpoint_every,
                        stop_at=stop_at)

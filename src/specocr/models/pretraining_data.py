@@ -224,11 +224,17 @@ def easy_ocr_example(seed: int, block: BlockLayout, page: PageLayout, font_px: i
         return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
     font = ImageFont.truetype(str(find_font("DejaVuSansMono.ttf")), font_px)
     text = _easy_text(rng)
+    return Example(_black_on_white_line(text, font, block), OCR_PROMPT, text)
+
+
+def _black_on_white_line(text: str, font: ImageFont.FreeTypeFont, block: BlockLayout) -> Image.Image:
+    """One line of black text on white, at the block's side padding, centred in the line's height: the
+    clean lines from which a model first learns where each character is."""
     image = Image.new("RGB", (block.width, block.line_height), (255, 255, 255))
     ascent, descent = font.getmetrics()
     ImageDraw.Draw(image).text((block.side_padding, (block.line_height - ascent - descent) // 2), text, font=font,
                                fill=(0, 0, 0))
-    return Example(image, OCR_PROMPT, text)
+    return image
 
 
 @cache
@@ -265,12 +271,7 @@ def clean_line_example(seed: int, block: BlockLayout, fakers: dict[str, Faker], 
     text: half the bootstrap's words, half general text (the feasibility study's level 1)."""
     rng = random.Random(seed)
     text = _easy_text(rng, max_chars) if rng.random() < 0.5 else general_text(rng, seed, max_chars, fakers)
-    font = monospace_fonts()[13]
-    image = Image.new("RGB", (block.width, block.line_height), (255, 255, 255))
-    ascent, descent = font.getmetrics()
-    ImageDraw.Draw(image).text((block.side_padding, (block.line_height - ascent - descent) // 2), text, font=font,
-                               fill=(0, 0, 0))
-    return Example(image, OCR_PROMPT, text)
+    return Example(_black_on_white_line(text, monospace_fonts()[13], block), OCR_PROMPT, text)
 
 
 def mono_line_example(seed: int, block: BlockLayout, fakers: dict[str, Faker], max_chars: int = 36) -> Example:
