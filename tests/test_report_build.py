@@ -59,11 +59,16 @@ def test_report_writes_every_artifact_and_is_reproducible(default_params, tmp_pa
     assert {p: p.read_bytes() for p in (tmp_path / "paper" / "tables").iterdir()} == tables
 
 
-def test_claims_carry_a_caveat_while_a_level_2_base_does_not_read() -> None:
+def test_claims_carry_a_caveat_while_a_base_reads_too_little() -> None:
     from specocr.report.build import reading_caveat
 
-    reading = {"generalist-S": {"level": 1, "cer_printed_lines": 0.9}, "ocr-S": {"level": 2, "cer_printed_lines": 0.08}}
+    reading = {"generalist-S": {"level": 1, "cer_printed_lines": 0.6}, "ocr-S": {"level": 2, "cer_printed_lines": 0.08}}
     assert reading_caveat(reading) is None
+    reading["generalist-M"] = {"level": 1, "cer_printed_lines": 0.91}  # a larger generalist that does not read
+    caveat = reading_caveat(reading)
+    assert caveat.startswith("The level-1 bases generalist-M 0.91 ") and "generalist-S" not in caveat
+    assert "favours any base that reads" in caveat
+    del reading["generalist-M"]
     reading["ocr-M"] = {"level": 2, "cer_printed_lines": 1.69}
     caveat = reading_caveat(reading)
     assert "ocr-M 1.69" in caveat and "ocr-S" not in caveat and "not the paper's claim" in caveat
