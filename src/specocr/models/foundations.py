@@ -385,7 +385,6 @@ questions (shapes, colours, counts, positions, short words).
 """
 
 
-
 def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | None = None,
                    stop_at: int | None = None, from_export: bool = False) -> Path:
     """Pretrain zoo base ``name`` (resuming if a checkpoint exists) and save it, in half precision, with
