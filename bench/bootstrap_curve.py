@@ -46,14 +46,15 @@ def main() -> None:
         return [easy_ocr_example(10**6 + step * stage.batch_size + i, block, page, args.font_px)
                 for i in range(stage.batch_size)]
 
-    train_curve(model, processor, stage, batch, held_out, args.steps, stage.steps[args.size], args.eval_every, 24)
+    train_curve(model, processor, stage, stage.learning_rate[args.size], batch, held_out, args.steps,
+                stage.steps[args.size], args.eval_every, 24)
 
 
-def train_curve(model, processor, stage, batch, held_out: list, steps: int, schedule_steps: int, eval_every: int,
-                max_new_tokens: int) -> None:
-    """Train ``model`` on ``batch(step)`` with the stage's optimizer; print the mean loss of every 25 steps and,
-    every ``eval_every`` steps, the greedy CER on ``held_out`` (also used by transfer_curve.py)."""
-    optimizer = torch.optim.AdamW(model.parameters(), lr=stage.learning_rate, weight_decay=0.01)
+def train_curve(model, processor, stage, learning_rate: float, batch, held_out: list, steps: int, schedule_steps: int,
+                eval_every: int, max_new_tokens: int) -> None:
+    """Train ``model`` on ``batch(step)`` with the stage's optimizer at ``learning_rate``; print the mean loss of
+    every 25 steps and, every ``eval_every`` steps, the greedy CER on ``held_out`` (also used by transfer_curve.py)."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     scheduler = get_cosine_schedule_with_warmup(optimizer, stage.warmup_steps, schedule_steps)
     collate = DataCollatorForVisionLanguageModeling(processor, completion_only_loss=True)
     model.train()

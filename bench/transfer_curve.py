@@ -60,8 +60,11 @@ def main() -> None:
         return [short_line(10**6 + step * stage.batch_size + i, args.max_chars, args.style, args.strength, block,
                            page) for i in range(stage.batch_size)]
 
-    train_curve(model, processor, stage, batch, held_out, args.steps, max(args.steps, 1000), args.eval_every,
-                args.max_chars + 12)
+    # the base's zoo size, from its width: a wider model trains at a smaller rate (params: zoo.level2.learning_rate)
+    width = model.config.text_config.hidden_size
+    size = next(name for name, dims in params.zoo.sizes.items() if dims.text_hidden == width)
+    train_curve(model, processor, stage, stage.learning_rate[size], batch, held_out, args.steps,
+                max(args.steps, 1000), args.eval_every, args.max_chars + 12)
 
 if __name__ == "__main__":
     main()

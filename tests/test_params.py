@@ -107,3 +107,11 @@ def test_curriculum_phases_are_checked(tree: dict) -> None:
     broken["zoo"]["level1"]["steps"] = {"S": 10}
     with pytest.raises(ParamsError, match=r"zoo\.level1\.steps must name every zoo size"):
         parse_params(broken)
+    broken = copy.deepcopy(tree)
+    broken["zoo"]["level2"]["learning_rate"] = {"S": 1e-3}  # M would have no rate
+    with pytest.raises(ParamsError, match=r"zoo\.level2\.learning_rate must name every zoo size"):
+        parse_params(broken)
+    broken = copy.deepcopy(tree)
+    broken["zoo"]["level1"]["learning_rate"] = 2e-3  # one rate for every size is not accepted
+    with pytest.raises(ParamsError, match=r"zoo\.level1\.learning_rate"):
+        parse_params(broken)

@@ -111,16 +111,17 @@ def test_pretraining_resumes_exactly_where_it_stopped(tmp_path: Path, default_pa
     # two phases of one step each, so the resumed run must also restore where the curriculum stands
     phases = [CurriculumPhase(main="easy", review=[], steps=1), CurriculumPhase(main="lines", review=["easy"], steps=None)]
     stage = zoo.level2.model_copy(update={"batch_size": 2, "warmup_steps": 1, "phases": phases})
+    rate = stage.learning_rate["S"]
     straight, processor = build_model("S", zoo, seed=0)
-    history = pretrain(straight, processor, 2, stage, 3, data.block, data.page, tmp_path / "straight")
+    history = pretrain(straight, processor, 2, stage, 3, rate, data.block, data.page, tmp_path / "straight")
     assert history.advances == [[0, 0], [1, 1]] and history.kinds[0] == "easy"
 
     resumed, processor = build_model("S", zoo, seed=0)
     first_part = stage.model_copy(update={"time_budget_minutes": 1e-9})  # stops (and saves) after one step
-    history = pretrain(resumed, processor, 2, first_part, 3, data.block, data.page, tmp_path / "resumed")
+    history = pretrain(resumed, processor, 2, first_part, 3, rate, data.block, data.page, tmp_path / "resumed")
     assert history.steps == [1]
     resumed, processor = build_model("S", zoo, seed=0)  # a fresh process would start from scratch like this
-    history = pretrain(resumed, processor, 2, stage, 3, data.block, data.page, tmp_path / "resumed")
+    history = pretrain(resumed, processor, 2, stage, 3, rate, data.block, data.page, tmp_path / "resumed")
     assert history.steps == [1, 2, 3] and history.advances == [[0, 0], [1, 1]]
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6), name
@@ -131,18 +132,19 @@ def test_a_run_continues_from_its_export_when_the_work_directory_is_gone(tmp_pat
     zoo, data = default_params.zoo, default_params.data
     phases = [CurriculumPhase(main="easy", review=[], steps=1), CurriculumPhase(main="lines", review=["easy"], steps=None)]
     stage = zoo.level2.model_copy(update={"batch_size": 2, "warmup_steps": 1, "phases": phases})
+    rate = stage.learning_rate["S"]
     model, processor = build_model("S", zoo, seed=0)
-    history = pretrain(model, processor, 2, stage, 3, data.block, data.page, tmp_path / "work", stop_at=2)
+    history = pretrain(model, processor, 2, stage, 3, rate, data.block, data.page, tmp_path / "work", stop_at=2)
     export = save_base(model.to(torch.float16), processor, tmp_path / "export", "card")
     (export / "training_history.json").write_text(json.dumps(history.__dict__), encoding="utf-8")
 
     assert seed_from_export(export, stage, tmp_path / "new-work") == 2
     continued, processor = build_model("S", zoo, seed=1)  # other weights: the checkpoint must replace them
-    history = pretrain(continued, processor, 2, stage, 3, data.block, data.page, tmp_path / "new-work", stop_at=2)
+    history = pretrain(continued, processor, 2, stage, 3, rate, data.block, data.page, tmp_path / "new-work", stop_at=2)
     assert history.steps == [1, 2] and history.advances == [[0, 0], [1, 1]]  # nothing left to run before 2
     for (name, a), b in zip(model.state_dict().items(), continued.state_dict().values()):
         assert torch.equal(a.float(), b), name
-    history = pretrain(continued, processor, 2, stage, 3, data.block, data.page, tmp_path / "new-work")
+    history = pretrain(continued, processor, 2, stage, 3, rate, data.block, data.page, tmp_path / "new-work")
     assert history.steps == [1, 2, 3] and history.kinds[2] in ("lines", "easy")
     assert "fresh optimizer moments" in (tmp_path / "new-work" / "provenance.md").read_text(encoding="utf-8")
 
@@ -155,10 +157,11 @@ def test_a_level_ends_with_its_fixed_length_last_phase(tmp_path: Path, default_p
     zoo, data = default_params.zoo, default_params.data
     phases = [CurriculumPhase(main="easy", review=[], steps=1), CurriculumPhase(main="scenes", review=["easy"], steps=2)]
     stage = zoo.level1.model_copy(update={"batch_size": 2, "warmup_steps": 1, "phases": phases})
+    rate = stage.learning_rate["S"]
     model, processor = build_model("S", zoo, seed=0)
-    history = pretrain(model, processor, 1, stage, 50, data.block, data.page, tmp_path / "run")
+    history = pretrain(model, processor, 1, stage, 50, rate, data.block, data.page, tmp_path / "run")
     assert history.steps == [1, 2, 3]  # 1 + 2 steps, far below the cap of 50
-    again = pretrain(model, processor, 1, stage, 50, data.block, data.page, tmp_path / "run")
+    again = pretrain(model, processor, 1, stage, 50, rate, data.block, data.page, tmp_path / "run")
     assert again.steps == [1, 2, 3]  # a finished level is not run again
     table = curriculum_table(stage, history, 2)
     assert "| 1 | easy | - | after 1 steps | steps 1-1 (2 images) |" in table

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
 Probability = Annotated[float, Field(gt=0, lt=1)]
 Strength = Annotated[float, Field(ge=0, le=2)]
 Stage = Literal["vanilla", "sft", "dpo", "quant"]
@@ -165,7 +166,9 @@ class PretrainingStage(_Strict):
     steps: dict[str, PositiveInt] = Field(
         description="at most this many steps per zoo size (a level also ends when its last fixed-length phase does)")
     batch_size: PositiveInt
-    learning_rate: Annotated[float, Field(gt=0)]
+    learning_rate: dict[str, PositiveFloat] = Field(
+        description="AdamW's learning rate per zoo size: a wider model needs a smaller one (at S's rate M's "
+                    "loss stays at the image-blind ~2.6 nats/char)")
     warmup_steps: NonNegativeInt = Field(description="linear warmup, then a constant learning rate (a phase's "
                                                      "length is not known in advance, so no decay schedule)")
     phases: list[CurriculumPhase] = Field(min_length=1)
@@ -204,10 +207,11 @@ class ZooParams(_Strict):
         if sum(self.mrope_section) != 32:
             raise ValueError(f"zoo.mrope_section must sum to 32 (half of a 64-wide head), got {sum(self.mrope_section)}")
         for level in ("level1", "level2"):
-            per_size = getattr(self, level).steps
-            if set(per_size) != set(self.sizes):
-                raise ValueError(f"zoo.{level}.steps must name every zoo size {sorted(self.sizes)}, "
-                                 f"got {sorted(per_size)}")
+            for field in ("steps", "learning_rate"):
+                per_size = getattr(getattr(self, level), field)
+                if set(per_size) != set(self.sizes):
+                    raise ValueError(f"zoo.{level}.{field} must name every zoo size {sorted(self.sizes)}, "
+                                     f"got {sorted(per_size)}")
         return self
 
 

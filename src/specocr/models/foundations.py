@@ -205,12 +205,12 @@ def seed_from_export(export: Path, stage: PretrainingStage, work_dir: Path) -> i
 
 
 def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor, level: int,
-             stage: PretrainingStage, steps: int, block: BlockLayout, page: PageLayout, work_dir: str | Path,
-             eval_sets: dict[str, list[Example]] | None = None, eval_every: int = 500,
+             stage: PretrainingStage, steps: int, learning_rate: float, block: BlockLayout, page: PageLayout,
+             work_dir: str | Path, eval_sets: dict[str, list[Example]] | None = None, eval_every: int = 500,
              checkpoint_every: int = 100, stop_at: int | None = None) -> History:
-    """Train ``model`` on level ``level``'s curriculum for at most ``steps`` steps, resuming from
-    ``work_dir`` if a checkpoint is there. The level ends early when its last phase has a fixed length
-    and completes it.
+    """Train ``model`` on level ``level``'s curriculum for at most ``steps`` steps at ``learning_rate`` (the
+    stage's rate for the model's size), resuming from ``work_dir`` if a checkpoint is there. The level ends
+    early when its last phase has a fixed length and completes it.
 
     ``stop_at`` ends this call at that step (saving a checkpoint): a run that spans sessions can be
     exported part-way, and a later call goes on.
@@ -220,7 +220,7 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
     """
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=stage.learning_rate, weight_decay=0.01)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     scheduler = get_constant_schedule_with_warmup(optimizer, stage.warmup_steps)
     history, step, curriculum = History(), 0, Curriculum(stage)
     if (work_dir / CHECKPOINT).is_file():
@@ -360,7 +360,7 @@ trust_remote_code=True)`: the processor's code is in this folder).
 |---|---|
 | level | {base.level} |
 | steps run | {history.steps[-1] if history.steps else 0} (cap {stage.steps[base.size]}), batch {stage.batch_size} |
-| optimizer | AdamW, lr {stage.learning_rate}, {stage.warmup_steps} warmup steps then constant, clip 1.0 |
+| optimizer | AdamW, lr {stage.learning_rate[base.size]}, {stage.warmup_steps} warmup steps then constant, clip 1.0 |
 | wall time | {history.seconds / 60:.1f} min (evaluations included), {images_per_second(history, stage.batch_size):.1f} training images/s |
 | hardware | {hardware} |
 | seed | {params.zoo.seed} (weights); examples are numbered by level and step |
@@ -423,9 +423,9 @@ def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | Non
             raise FileNotFoundError(f"--from-export: {export} holds no exported run of {name} to continue")
         step = seed_from_export(export, stage, work_dir)
         tqdm.write(f"{name}: continuing from the export at step {step} ({export})")
-    history = pretrain(model, processor, base.level, stage, stage.steps[base.size], block, page, work_dir,
-                       eval_sets=eval_sets, eval_every=zoo.eval_every, checkpoint_every=zoo.checkpoint_every,
-                       stop_at=stop_at)
+    history = pretrain(model, processor, base.level, stage, stage.steps[base.size], stage.learning_rate[base.size],
+                       block, page, work_dir, eval_sets=eval_sets, eval_every=zoo.eval_every,
+                       checkpoint_every=zoo.checkpoint_every, stop_at=stop_at)
     step = history.steps[-1] if history.steps else 0
     if history.evals and history.evals[-1]["step"] == step:
         final_eval = {k: v for k, v in history.evals[-1].items() if k not in ("step", "minutes")}
