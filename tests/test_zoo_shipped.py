@@ -61,7 +61,7 @@ def test_a_shipped_base_loads_and_reads_as_its_card_says(name: str, printed_line
 
 
 @pytest.mark.parametrize("size", ["S", pytest.param("M", marks=pytest.mark.xfail(
-    strict=True, reason="issue 4 is open: the M bases are from the earlier recipe and do not read (see their cards)"))])
+    strict=True, reason="issue 4 is open: ocr-M is from the earlier recipe and does not read (see its card)"))])
 def test_the_ocr_specialist_meets_the_target_and_reads_better_than_its_generalist(size: str) -> None:
     """Strict: when a rebuilt M meets the target, its case fails until the marker is removed."""
     generalist, specialist = (card_metrics(ZOO / f"{kind}-{size}")["cer_printed_lines"] for kind in ("generalist", "ocr"))

@@ -295,8 +295,6 @@ def level1_partner(name: str, params) -> str:
     return partners[0]
 
 
-
-
 def _status(level: int, final_eval: dict[str, float]) -> str:
     """One sentence on whether a level-2 checkpoint meets the target, from its own numbers."""
     cer = final_eval.get("cer_printed_lines")
