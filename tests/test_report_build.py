@@ -49,6 +49,7 @@ def test_report_writes_every_artifact_and_is_reproducible(default_params, tmp_pa
             "paper/figures/pareto.pdf", "paper/figures/ladder.png", "paper/figures/degeneration_by_stage.png"} <= names
     claims = json.loads((tmp_path / "paper" / "claims.json").read_text(encoding="utf-8"))
     assert claims["C1"]["verdict"] == "not testable in this run"  # no generalist was trained here
+    assert claims["C1"]["caveat"] is None  # ocr-S reads these documents better than Tesseract
     assert claims["C5"]["verdict"] in ("holds", "does not hold") and claims["C5"]["evidence"]
     numbers = (tmp_path / "paper" / "numbers.tex").read_text(encoding="utf-8")
     assert "\\newcommand{\\ocrSDpoScore}{1.000}" in numbers and "\\claimCOneVerdict" in numbers
@@ -76,3 +77,17 @@ def test_claims_carry_a_caveat_while_a_base_reads_too_little() -> None:
     reading["ocr-S"]["cer_printed_lines"] = 0.21  # reads, with errors
     caveat = reading_caveat(reading)
     assert "ocr-S 0.21" in caveat and "below the zoo's target" in caveat and "weaker reader" in caveat
+
+
+def test_claims_carry_a_caveat_while_every_model_scores_below_an_engine() -> None:
+    from specocr.report.build import engine_caveat
+    from specocr.report.scoreboard import Row
+
+    engines = [Row("tesseract", "vanilla", "Tesseract 5 (por)", "engine", 0.761),
+               Row("rapidocr", "vanilla", "RapidOCR 3", "engine", 0.70)]
+    models = [Row("ocr-S", "dpo", "ocr-S (SFT+DPO)", "model", 0.068), Row("ocr-S", "sft", "ocr-S (SFT)", "model", 0.067)]
+    caveat = engine_caveat(engines + models)
+    assert caveat.startswith("Every model of this run scores below Tesseract 5 (por) (0.761)")
+    assert "the best is ocr-S (SFT+DPO) at 0.068" in caveat and "not the paper's claim" in caveat
+    assert engine_caveat(engines + [Row("ocr-S", "dpo", "ocr-S (SFT+DPO)", "model", 0.80)]) is None  # one reads
+    assert engine_caveat(models) is None and engine_caveat(engines) is None  # nothing to compare with
