@@ -167,8 +167,8 @@ class PretrainingStage(_Strict):
         description="at most this many steps per zoo size (a level also ends when its last fixed-length phase does)")
     batch_size: PositiveInt
     learning_rate: dict[str, PositiveFloat] = Field(
-        description="AdamW's learning rate per zoo size: a wider model needs a smaller one (at S's rate M's "
-                    "loss stays at the image-blind ~2.6 nats/char)")
+        description="AdamW's learning rate per zoo size (in one run at S's level-1 rate, M's loss stayed at the "
+                    "image-blind ~2.6 nats/char: bench/README.md)")
     warmup_steps: NonNegativeInt = Field(description="linear warmup, then a constant learning rate (a phase's "
                                                      "length is not known in advance, so no decay schedule)")
     phases: list[CurriculumPhase] = Field(min_length=1)

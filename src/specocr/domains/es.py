@@ -2,9 +2,9 @@
 
 Shipped beside the paper's Brazilian-Portuguese domain to show the pipeline on a clearly different
 distribution: another language with its own letters and punctuation (ñ, ü, ¿, ¡, accents), commercial rather
-than legal documents, and many numbers (quantities, prices, VAT). Names, companies, addresses and tax ids
-come from Faker ``es_ES``, amounts in words from num2words (``lang="es"``), the rest from the phrase banks
-below.
+than legal documents, and many numbers (quantities, prices, VAT). Names, companies and addresses come from
+Faker ``es_ES``, amounts in words from num2words (``lang="es"``), tax ids and the rest from the code and
+phrase banks below.
 """
 
 from __future__ import annotations
@@ -64,6 +64,37 @@ def long_date(day: date) -> str:
     return f"{day.day} de {MONTHS[day.month - 1]} de {day.year}"
 
 
+#: The NIF's check letter is this string's letter at the number modulo 23 (Spain's Ministry of the Interior).
+NIF_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+#: First letters of a company's CIF (its legal form); the ones in CIF_LETTER_CONTROL end with a letter.
+CIF_KINDS = "ABCDEFGHJNPQRSUVW"
+CIF_LETTER_CONTROL = "NPQRSW"
+
+
+# Tax ids are drawn here from the document's rng rather than with Faker's es_ES ``nif()``/``cif()``: those
+# draw from Python's global ``random``, which ``seed_instance`` does not seed, so the same seed gave other
+# ids in every process.
+def spanish_nif(rng: random.Random) -> str:
+    """A valid-looking personal NIF: eight digits and their check letter."""
+    number = rng.randrange(10**8)
+    return f"{number:08d}{NIF_LETTERS[number % 23]}"
+
+
+def cif_check(kind: str, digits: str) -> str:
+    """The check character of a CIF with legal-form letter ``kind`` and seven ``digits``: digits at odd
+    positions doubled (their digit sum), even ones as they are, the total's complement to ten, as a letter
+    for the forms in CIF_LETTER_CONTROL."""
+    total = sum(sum(divmod(2 * int(d), 10)) for d in digits[0::2]) + sum(int(d) for d in digits[1::2])
+    control = (10 - total % 10) % 10
+    return "JABCDEFGHI"[control] if kind in CIF_LETTER_CONTROL else str(control)
+
+
+def spanish_cif(rng: random.Random) -> str:
+    """A valid-looking company CIF: legal-form letter, seven digits, check character."""
+    kind, digits = rng.choice(CIF_KINDS), f"{rng.randrange(10**7):07d}"
+    return kind + digits + cif_check(kind, digits)
+
+
 def invoice(fake: Faker, rng: random.Random) -> DocumentContent:
     day = some_date(rng)
     lines = rng.sample(PRODUCTS, rng.randint(2, 3))
@@ -73,7 +104,7 @@ def invoice(fake: Faker, rng: random.Random) -> DocumentContent:
         base += quantity * price
         items.append(f"{quantity} x {name}: {euros(quantity * price)}")
     vat = round(base * 0.21, 2)
-    body = [f"{fake.company()}, CIF {fake.cif()}", f"Cliente: {fake.name()}, NIF {fake.nif()}",
+    body = [f"{fake.company()}, CIF {spanish_cif(rng)}", f"Cliente: {fake.name()}, NIF {spanish_nif(rng)}",
             f"Fecha: {day.strftime('%d/%m/%Y')}", *items,
             f"Base imponible: {euros(base)}; IVA 21%: {euros(vat)}", f"Total: {euros(base + vat)}"]
     return DocumentContent("invoice", "factura", f"FACTURA Nº {day.year}-{rng.randint(1, 999):04d}", body,

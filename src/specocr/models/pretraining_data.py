@@ -247,7 +247,14 @@ def general_charset() -> frozenset[str]:
 
 
 def make_fakers() -> dict[str, Faker]:
-    return {locale: Faker(locale) for locale in LOCALES}
+    """One Faker per locale of the general lines. Faker's it_IT address provider builds its city list from a
+    set, so the list's order, and the city a seed draws, follow Python's hash randomization (a different city
+    in every process): sorted here, so that a seed draws the same line everywhere."""
+    fakers = {locale: Faker(locale) for locale in LOCALES}
+    for provider in fakers["it_IT"].get_providers():
+        if provider.__module__ == "faker.providers.address.it_IT":
+            provider.cities = sorted(provider.cities)
+    return fakers
 
 
 # --- the curriculum: named kinds of example, and a phase's batches ----------------------------------------
