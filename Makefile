@@ -29,8 +29,8 @@ endif
 test: setup
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest
 
-# Pretrain the zoo bases named in params.bases (hours on 2 CPU cores; minutes on a GPU): one process per
-# size, side by side. Re-running resumes from the checkpoints in zoo/.work/.
+# Pretrain the four zoo bases (levels 1 and 2 at sizes S and M, whichever params.bases selects; hours on 2 CPU
+# cores, minutes on a GPU): one process per size, side by side. Re-running resumes from zoo/.work/.
 zoo: setup
 	$(BIN)/specocr build-zoo --params params.yaml
 

@@ -14,6 +14,7 @@ from specocr.models.foundations import (
     character_error_rate,
     curriculum_table,
     generate_answers,
+    level1_partner,
     pretrain,
     seed_from_export,
 )
@@ -281,3 +282,24 @@ def test_easy_lines_at_13_px_put_one_character_in_each_vision_patch(default_para
     assert 7.0 <= pixels_per_character(13) <= 8.5  # patch_size 8
     # the benchmark's monospace text (data.block.font_size 17) is drawn at about the same width
     assert 7.0 <= pixels_per_character(None) <= 8.5
+
+
+def test_the_zoo_builds_both_levels_at_every_size_as_the_zoo_stage_outputs_them(default_params) -> None:
+    """`make zoo` (the frozen stage's command) and `specocr pretrain` cover every folder the stage outputs, not
+    only the bases params.bases selects for the pipeline (the default leaves ocr-M out)."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from conftest import ROOT
+    from specocr.cli import app
+    from specocr.models import zoo_bases
+
+    stage = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]["zoo"]
+    outputs = {next(iter(out)) if isinstance(out, dict) else out for out in stage["outs"]}
+    bases = zoo_bases(default_params)
+    assert {f"{default_params.zoo.folder}/{spec.location}" for spec in bases.values()} == outputs
+    assert "ocr-M" not in default_params.bases and bases["ocr-M"].level == 2 and bases["ocr-M"].size == "M"
+    assert bases["ocr-M"].analogue_of == "allenai/olmOCR-2-7B-1025"
+    assert level1_partner("ocr-M", default_params) == "generalist-M"
+    result = CliRunner().invoke(app, ["pretrain", "ocr-X", "--params", str(ROOT / "params.yaml")])
+    assert result.exit_code == 2 and "the zoo builds ['generalist-M', 'generalist-S', 'ocr-M', 'ocr-S']" in result.output

@@ -185,8 +185,9 @@ def evaluate(
 
 @app.command()
 def pretrain(
-    bases: list[str] = typer.Argument(..., help="zoo base names from params.bases, trained in this order "
-                                                "(a level-2 base after the level-1 base of its size)"),
+    bases: list[str] = typer.Argument(..., help="zoo base names (generalist-<size>, ocr-<size> for each size "
+                                                "in zoo.sizes), trained in this order (a level-2 base after "
+                                                "the level-1 base of its size)"),
     params_file: Path = typer.Option(Path("params.yaml"), "--params", help="params file"),
     threads: int | None = typer.Option(None, help="torch threads (default: zoo.threads from params)"),
     stop_at: int | None = typer.Option(None, "--stop-at", help="stop at this step and save (a later call "
@@ -196,12 +197,13 @@ def pretrain(
                                      "starting its level again"),
 ) -> None:
     """Pretrain (or resume) zoo base models and save each under the zoo folder with its model card."""
+    from specocr.models import zoo_bases
     from specocr.models.foundations import train_zoo_base
 
     params = _params_or_exit(params_file)
-    unknown = [base for base in bases if base not in params.bases]
+    unknown = [base for base in bases if base not in zoo_bases(params)]
     if unknown:
-        typer.echo(f"error: unknown bases {unknown}; params define {sorted(params.bases)}", err=True)
+        typer.echo(f"error: unknown zoo bases {unknown}; the zoo builds {sorted(zoo_bases(params))}", err=True)
         raise typer.Exit(code=2)
     for base in bases:
         folder = train_zoo_base(base, params, threads=threads, stop_at=stop_at, from_export=from_export)
@@ -270,20 +272,19 @@ def quantize(
 
 @app.command("build-zoo")
 def build_zoo(params_file: Path = typer.Option(Path("params.yaml"), "--params", help="params file")) -> None:
-    """Pretrain every zoo base in params (the frozen `zoo` stage): one process per size, side by side, each
-    training level 1 then level 2 with its share of `zoo.threads`. Re-running resumes from checkpoints."""
+    """Pretrain every zoo base, both levels at every size of `zoo.sizes` (the frozen `zoo` stage's outputs,
+    whichever of them params.bases selects): one process per size, side by side, each training level 1 then
+    level 2 with its share of `zoo.threads`. Re-running resumes from checkpoints."""
     import os
     import subprocess
     import sys
 
+    from specocr.models import zoo_bases
+
     params = _params_or_exit(params_file)
     by_size: dict[str, list[str]] = {}
-    for name, spec in sorted(params.bases.items(), key=lambda item: item[1].level):
-        if spec.source == "zoo":
-            by_size.setdefault(spec.size, []).append(name)
-    if not by_size:
-        typer.echo("no zoo bases in params.bases: nothing to build", err=True)
-        raise typer.Exit(code=2)
+    for name, spec in sorted(zoo_bases(params).items(), key=lambda item: item[1].level):
+        by_size.setdefault(spec.size, []).append(name)
     # Side by side with one thread each beats one run after the other on two threads (about a third faster
     # on two cores); idle OpenMP threads must not spin on a shared machine.
     threads = max(1, params.zoo.threads // len(by_size))

@@ -6,3 +6,28 @@ LEVEL2_TARGET_CER = 0.10
 #: At or above this CER on those lines a base does not follow the image at all (it writes fluent text of its
 #: own); between the two it reads, with errors.
 NOT_READING_CER = 0.90
+
+#: The paper's model each zoo base stands for, by level and size (the zoo's names: ``generalist-<size>`` for
+#: level 1, ``ocr-<size>`` for level 2).
+ZOO_ANALOGUES = {
+    (1, "S"): "Qwen/Qwen2.5-VL-3B-Instruct",
+    (2, "S"): "nanonets/Nanonets-OCR2-3B",
+    (1, "M"): "Qwen/Qwen2.5-VL-7B-Instruct",
+    (2, "M"): "allenai/olmOCR-2-7B-1025",
+}
+
+
+def zoo_bases(params) -> dict:
+    """Every base the zoo builds: both levels at every size of ``zoo.sizes`` (the ``zoo`` stage's outputs),
+    whichever of them ``params.bases`` selects for the pipeline; a zoo entry of ``params.bases`` with the
+    same name is used as it is written there."""
+    from specocr.params import BaseSpec
+
+    bases = {}
+    for size in params.zoo.sizes:
+        for level, kind in ((1, "generalist"), (2, "ocr")):
+            name = f"{kind}-{size}"
+            bases[name] = BaseSpec(source="zoo", location=name, revision=None, level=level, size=size,
+                                   analogue_of=ZOO_ANALOGUES.get((level, size)))
+    bases.update({name: spec for name, spec in params.bases.items() if spec.source == "zoo"})
+    return bases

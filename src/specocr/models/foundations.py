@@ -29,7 +29,7 @@ from transformers import Qwen2_5_VLForConditionalGeneration, get_constant_schedu
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
 from specocr.data.synthetic import document_seed
-from specocr.models import LEVEL2_TARGET_CER, NOT_READING_CER
+from specocr.models import LEVEL2_TARGET_CER, NOT_READING_CER, zoo_bases
 from specocr.models.pretraining_data import (
     Example,
     make_fakers,
@@ -287,9 +287,9 @@ def images_per_second(history: History, batch_size: int) -> float:
 
 def level1_partner(name: str, params) -> str:
     """The level-1 base a level-2 base continues from: the zoo generalist of the same size."""
-    base = params.bases[name]
-    partners = [other for other, spec in params.bases.items()
-                if spec.source == "zoo" and spec.level == 1 and spec.size == base.size]
+    bases = zoo_bases(params)
+    base = bases[name]
+    partners = [other for other, spec in bases.items() if spec.level == 1 and spec.size == base.size]
     if not partners:
         raise ValueError(f"bases.{name} is level 2 of size {base.size}, but no zoo level-1 base has that size")
     return partners[0]
@@ -330,7 +330,7 @@ def curriculum_table(stage: PretrainingStage, history: History, batch_size: int)
 def model_card(name: str, params, history: History, parameters: int, final_eval: dict[str, float],
                started_from: str | None, hardware: str = "not recorded", provenance: str = "") -> str:
     """A Hugging Face model card: what the model is, how it was trained, and what it measures."""
-    base = params.bases[name]
+    base = zoo_bases(params)[name]
     stage = params.zoo.level1 if base.level == 1 else params.zoo.level2
     evals = "\n".join(f"| {key} | {value:.4f} |" for key, value in final_eval.items())
     role = ("a generalist (level 1): reads monospace lines and answers questions about rendered scenes"
@@ -395,9 +395,10 @@ def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | Non
     from specocr.models.zoo import build_model, count_parameters, load_base, save_base
 
     root = Path(root)
-    base, zoo = params.bases[name], params.zoo
-    if base.source != "zoo":
-        raise ValueError(f"bases.{name} comes from {base.source!r}, not the zoo: nothing to pretrain")
+    bases, zoo = zoo_bases(params), params.zoo
+    if name not in bases:
+        raise ValueError(f"{name} is not a zoo base: the zoo builds {sorted(bases)}")
+    base = bases[name]
     torch.set_num_threads(threads or zoo.threads)
     # On a GPU the same loop takes minutes instead of hours.
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -407,7 +408,7 @@ def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | Non
         model, processor = build_model(base.size, zoo, seed=zoo.seed)
     else:
         started_from = level1_partner(name, params)
-        source = root / zoo.folder / params.bases[started_from].location
+        source = root / zoo.folder / bases[started_from].location
         if not (source / "config.json").is_file():
             raise FileNotFoundError(f"{name} continues from {started_from}, which is not built yet ({source})")
         model, processor = load_base(source)
