@@ -10,16 +10,19 @@ import pytest
 import torch
 
 from specocr.models.foundations import (
+    SHIPPED_WEIGHTS,
     Curriculum,
     character_error_rate,
     curriculum_table,
+    evaluate,
     generate_answers,
+    held_out_sets,
     level1_partner,
     pretrain,
     seed_from_export,
 )
 from specocr.models.pretraining_data import EXAMPLE_KINDS, make_fakers, ocr_example, phase_batch, scene_example
-from specocr.params import CurriculumPhase
+from specocr.params import CurriculumPhase, load_params
 from specocr.models.zoo import (
     SPECIAL_TOKENS,
     build_model,
@@ -265,6 +268,17 @@ def test_build_zoo_trains_each_size_level_1_then_level_2(tmp_path: Path, monkeyp
     history = json.loads((tmp_path / "zoo" / "ocr-S" / "training_history.json").read_text(encoding="utf-8"))
     assert history["steps"] == [1, 2, 3]
     assert "At step 2 the run was continued from its exported weights" in (tmp_path / "zoo" / "ocr-S" / "README.md").read_text()
+
+    # The card and the history's last evaluation measure the weights as saved (half precision, read back as
+    # float32), not the float32 weights of the last training step: re-read from the folder, they give the same.
+    shipped = history["evals"][-1]
+    assert shipped["step"] == 3 and shipped["weights"] == SHIPPED_WEIGHTS
+    model, processor = load_base(tmp_path / "zoo" / "ocr-S")
+    params = load_params(tmp_path / "params.yaml")
+    sets = held_out_sets(params.zoo.seed + 1, params.zoo.eval_examples, params.data.block, params.data.page)
+    measured = evaluate(model, processor, sets)
+    assert measured == {key: shipped[key] for key in measured}
+    assert f"| cer_printed_lines | {shipped['cer_printed_lines']:.4f} |" in (tmp_path / "zoo" / "ocr-S" / "README.md").read_text()
 
 
 def test_easy_lines_at_13_px_put_one_character_in_each_vision_patch(default_params) -> None:

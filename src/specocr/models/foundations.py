@@ -44,6 +44,8 @@ from specocr.params import BlockLayout, CurriculumPhase, PageLayout, Pretraining
 CHECKPOINT = "checkpoint.pt"
 HISTORY = "history.json"
 PROVENANCE = "provenance.md"  # how a run spanning sessions was assembled: goes into the card
+#: Marks the last evaluation in a saved training history: the weights as shipped, after half-precision rounding.
+SHIPPED_WEIGHTS = "float16"
 
 
 @dataclass
@@ -426,11 +428,12 @@ def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | Non
                        block, page, work_dir, eval_sets=eval_sets, eval_every=zoo.eval_every,
                        checkpoint_every=zoo.checkpoint_every, stop_at=stop_at)
     step = history.steps[-1] if history.steps else 0
-    if history.evals and history.evals[-1]["step"] == step:
-        final_eval = {k: v for k, v in history.evals[-1].items() if k not in ("step", "minutes")}
-    else:  # exported between evaluations (stop_at on a resumed run): measure the weights being saved
-        final_eval = evaluate(model, processor, eval_sets)
-        history.evals.append({"step": step, "minutes": history.seconds / 60, **final_eval})
+    # The card measures the weights as shipped: stored in half precision, loaded back as float32. Greedy
+    # decoding of a base that reads with errors can turn the rounding into another answer for a whole line,
+    # so the training-time evaluation of the float32 weights is not quite what a user of the folder gets.
+    model.to(device, torch.float16).to(device, torch.float32)
+    final_eval = evaluate(model, processor, eval_sets)
+    history.evals.append({"step": step, "minutes": history.seconds / 60, "weights": SHIPPED_WEIGHTS, **final_eval})
     hardware = (f"GPU ({torch.cuda.get_device_name()})" if device.type == "cuda"
                 else f"CPU ({os.cpu_count()} cores), {torch.get_num_threads()} torch thread(s)")
     provenance = (work_dir / PROVENANCE).read_text(encoding="utf-8") if (work_dir / PROVENANCE).is_file() else ""
