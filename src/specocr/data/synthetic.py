@@ -18,6 +18,7 @@ import random
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from faker import Faker
 
@@ -44,6 +45,22 @@ def document_seed(seed: int, split: str, index: int) -> int:
     """A stable 63-bit seed for one document (independent of Python's hash randomization)."""
     digest = hashlib.sha256(f"{seed}/{split}/{index}".encode()).digest()
     return int.from_bytes(digest[:8], "big") >> 1
+
+
+#: The "today" of every generated text. Faker counts its dates of birth and ``date()`` back from the day it
+#: runs, so the same seed wrote other documents on another day (a digest test failed a week later); every
+#: generator counts back from this fixed day instead.
+REFERENCE_DAY = date(2026, 11, 30)
+REFERENCE_TIME = datetime(REFERENCE_DAY.year, REFERENCE_DAY.month, REFERENCE_DAY.day)
+
+
+def date_of_birth(fake: Faker, minimum_age: int, maximum_age: int) -> date:
+    """Faker's ``date_of_birth`` on :data:`REFERENCE_DAY`: the same single draw, so the documents are those it
+    wrote on that day."""
+    start = REFERENCE_DAY.replace(year=REFERENCE_DAY.year - maximum_age - 1)
+    end = REFERENCE_DAY.replace(year=REFERENCE_DAY.year - minimum_age)
+    born = fake.date_time_ad(start_datetime=start, end_datetime=end).date()
+    return born if born != start else born + timedelta(days=1)
 
 
 def pick(rng: random.Random, options: tuple[str, ...] | list[str]) -> str:

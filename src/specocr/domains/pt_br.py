@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from faker import Faker
 from num2words import num2words
 
-from specocr.data.synthetic import DocumentContent, Generator, pick
+from specocr.data.synthetic import DocumentContent, Generator, date_of_birth, pick
 from specocr.domains import Domain, register
 
 #: The letters beyond ASCII that Portuguese needs: every one must occur in the test split.
@@ -95,7 +95,7 @@ def _person(fake: Faker) -> dict[str, str]:
 def printed_form(fake: Faker, rng: random.Random) -> DocumentContent:
     p = _person(fake)
     fields = [f"Nome: {p['name']}", f"CPF: {p['cpf']}", f"RG: {p['rg']}",
-              f"Data de nascimento: {short_date(fake.date_of_birth(minimum_age=18, maximum_age=80))}",
+              f"Data de nascimento: {short_date(date_of_birth(fake, 18, 80))}",
               f"Endereço: {p['street']}, {p['bairro']}", f"Cidade: {p['city']} - {p['uf']}",
               f"CEP: {p['cep']}", f"Telefone: {fake.phone_number()}", f"Profissão: {p['job']}"]
     first = fields[:1]
@@ -150,7 +150,7 @@ def handwritten_declaration(fake: Faker, rng: random.Random) -> DocumentContent:
 
 def legal_certidao(fake: Faker, rng: random.Random) -> DocumentContent:
     person, father, mother = fake.name(), fake.name_male(), fake.name_female()
-    born = fake.date_of_birth(minimum_age=0, maximum_age=70)
+    born = date_of_birth(fake, 0, 70)
     city, uf = fake.city(), fake.estado_sigla()
     kind = pick(rng, ("NASCIMENTO", "CASAMENTO"))
     if kind == "NASCIMENTO":
@@ -231,7 +231,7 @@ def legal_rg(fake: Faker, rng: random.Random) -> DocumentContent:
     body = [f"REGISTRO GERAL: {p['rg']}", f"DATA DE EXPEDIÇÃO: {short_date(some_date(rng))}", f"NOME: {p['name'].upper()}",
             f"FILIAÇÃO: {fake.name_male().upper()} E {fake.name_female().upper()}",
             f"NATURALIDADE: {p['city'].upper()} - {p['uf']}",
-            f"DATA DE NASCIMENTO: {short_date(fake.date_of_birth(minimum_age=1, maximum_age=90))}",
+            f"DATA DE NASCIMENTO: {short_date(date_of_birth(fake, 1, 90))}",
             f"CPF: {p['cpf']}"]
     return DocumentContent("legal", "rg", "REPÚBLICA FEDERATIVA DO BRASIL", body,
                            footer="CARTEIRA DE IDENTIDADE - VÁLIDA EM TODO O TERRITÓRIO NACIONAL",

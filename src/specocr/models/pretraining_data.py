@@ -32,7 +32,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from specocr.data.render import find_font, render_document
 from specocr.data.schema import to_plain_text
-from specocr.data.synthetic import DocumentContent, to_charset
+from specocr.data.synthetic import REFERENCE_TIME, DocumentContent, to_charset
 from specocr.params import BlockLayout, PageLayout
 
 OCR_PROMPT = "Read the text."  # short: with one token per character, every prompt character costs compute
@@ -131,7 +131,7 @@ def _general_line(fake: Faker, rng: random.Random) -> str:
     if kind < 0.8:
         return f"{fake.company()} {fake.phone_number()}"
     if kind < 0.9:
-        return f"{fake.date()} {rng.randint(1, 9999)} {rng.choice(('kg', 'km', 'EUR', 'USD', '%', 'm2'))}"
+        return f"{fake.date(end_datetime=REFERENCE_TIME)} {rng.randint(1, 9999)} {rng.choice(('kg', 'km', 'EUR', 'USD', '%', 'm2'))}"
     # pseudo-words: letters the language model cannot guess, so they must be read
     letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     return " ".join("".join(rng.choice(letters) for _ in range(rng.randint(2, 9))) for _ in range(rng.randint(1, 4)))
