@@ -49,13 +49,14 @@ def test_a_shipped_base_loads_and_reads_as_its_card_says(name: str, printed_line
 
     answers = generate_answers(model, processor, printed_lines)
     cer = character_error_rate(answers, [example.answer for example in printed_lines])
-    # Cards saved before the history's last evaluation carried `"weights": "float16"` measured the float32
-    # weights before half-precision storage (greedy decoding may then flip a few characters); later ones measure
-    # the stored weights, and another machine's float arithmetic may still flip a few. The held-out lines are the same in every process since Faker's it_IT cities are
-    # sorted (test_determinism.py); before, two of these lines named a city that followed the hash seed, and a
-    # base that runs away to the token cap on a long one lost up to 0.09 (CI once read generalist-M at 0.589,
+    # Older cards measured the float32 weights before half-precision storage (greedy decoding may then flip a
+    # few characters); cards whose last evaluation says `"weights": "float16"` measured the stored weights, and
+    # another machine's float arithmetic may still flip a few. The held-out lines are the same in every process
+    # and on every day since Faker's it_IT cities are sorted and its dates count back from a fixed day
+    # (test_determinism.py, test_domains.py); before, two of these lines named a city that followed the hash seed,
+    # and a base that runs away to the token cap on a long one lost up to 0.09 (CI once read generalist-M at 0.589,
     # card 0.522). A base that does not read babbles to the cap on most lines, so the claim checked for it is
-    # that it does not read (ocr-M measured 1.686 for its card, 1.731 in other processes).
+    # that it does not read (the earlier ocr-M measured 1.686 for its card, 1.731 in other processes).
     card_cer = card_metrics(folder)["cer_printed_lines"]
     if card_cer >= NOT_READING_CER:
         assert cer >= NOT_READING_CER
