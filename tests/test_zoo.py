@@ -15,13 +15,24 @@ from specocr.models.foundations import (
     character_error_rate,
     curriculum_table,
     evaluate,
+    exact_accuracy,
     generate_answers,
     held_out_sets,
     level1_partner,
     pretrain,
     seed_from_export,
 )
-from specocr.models.pretraining_data import EXAMPLE_KINDS, make_fakers, ocr_example, phase_batch, scene_example
+from specocr.models.pretraining_data import (
+    EXAMPLE_KINDS,
+    NUMBER_WORDS,
+    SCENE_TASKS,
+    make_fakers,
+    ocr_example,
+    phase_batch,
+    question_only_answers,
+    scene_example,
+    scene_task,
+)
 from specocr.params import CurriculumPhase, load_params
 from specocr.models.zoo import (
     SPECIAL_TOKENS,
@@ -171,6 +182,15 @@ def test_a_level_ends_with_its_fixed_length_last_phase(tmp_path: Path, default_p
     assert "| 1 | easy | - | after 1 steps | steps 1-1 (2 images) |" in table
     assert "| 2 | scenes | easy | after 2 steps | steps 2-3 (4 images) |" in table
 
+    # A phase added after the last one: the finished level, exported, goes on into it.
+    export = save_base(model.to(torch.float16), processor, tmp_path / "export", "card")
+    (export / "training_history.json").write_text(json.dumps(history.__dict__), encoding="utf-8")
+    longer = stage.model_copy(update={"phases": [*phases, CurriculumPhase(main="shapes", review=["scenes"], steps=2)]})
+    assert seed_from_export(export, longer, tmp_path / "longer") == 3
+    continued = pretrain(model.float(), processor, 1, longer, 50, rate, data.block, data.page, tmp_path / "longer")
+    assert continued.steps == [1, 2, 3, 4, 5] and continued.advances == [[0, 0], [1, 1], [3, 2]]
+    assert "| 3 | shapes | scenes | after 2 steps | steps 4-5 (4 images) |" in curriculum_table(longer, continued, 2)
+
 
 def test_a_phase_advances_when_the_moving_average_of_its_own_loss_is_low(default_params) -> None:
     phases = [CurriculumPhase(main="easy", review=[], steps=None),
@@ -209,6 +229,24 @@ def test_phase_batches_are_seeded_one_kind_each_and_mostly_the_main_kind(default
     scene = scene_example(4)
     assert scene.image.size == (320, 32) and scene.answer
     assert character_error_rate(["casa"], ["cama"]) == pytest.approx(0.25)
+
+
+def test_the_question_only_answers_are_each_questions_most_common_answer() -> None:
+    """The floor of the level-1 target: what a base that ignores the image can score on scene questions."""
+    scenes = [scene_example(seed) for seed in range(300)]
+    assert {scene_task(example.prompt) for example in scenes} == set(SCENE_TASKS.values())
+    with pytest.raises(ValueError, match="not a scene question"):
+        scene_task("Read the text.")
+    questions, references = [e.prompt for e in scenes], [e.answer for e in scenes]
+    answers = question_only_answers(questions, seed=3, count=2000)
+    assert answers == question_only_answers(questions, seed=3, count=2000)
+    by_question = dict(zip(questions, answers))
+    assert by_question["How many shapes are there?"] in NUMBER_WORDS[1:]
+    assert by_question["What does the text say?"]  # one of the short words
+    # questions about what the image shows cannot be answered well without it, counting a little
+    accuracy = exact_accuracy(answers, references)
+    assert 0.05 < accuracy < 0.3
+    assert question_only_answers(["What is this?"], seed=3, count=50) == [""]  # never drawn: no answer
 
 
 def test_every_kind_makes_answerable_lines_of_its_length(default_params) -> None:
@@ -256,8 +294,8 @@ def test_build_zoo_trains_each_size_level_1_then_level_2(tmp_path: Path, monkeyp
         folder = tmp_path / "zoo" / name
         assert (folder / "config.json").is_file() and "cer_printed_lines" in (folder / "README.md").read_text()
     history = json.loads((tmp_path / "zoo" / "ocr-S" / "training_history.json").read_text(encoding="utf-8"))
-    assert history["steps"] == [1, 2]
-    assert "continued from `generalist-S`" in (tmp_path / "zoo" / "ocr-S" / "README.md").read_text()
+    assert history["steps"] == [1, 2] and history["started_from_step"] == 2  # generalist-S's last step
+    assert "continued from `generalist-S` at its step 2" in (tmp_path / "zoo" / "ocr-S" / "README.md").read_text()
 
     # Another session: the work directory is gone, the cap is higher; ocr-S goes on from its export.
     shutil.rmtree(tmp_path / "zoo" / ".work" / "ocr-S")
@@ -266,8 +304,10 @@ def test_build_zoo_trains_each_size_level_1_then_level_2(tmp_path: Path, monkeyp
     result = CliRunner().invoke(app, ["pretrain", "ocr-S", "--from-export", "--params", "params.yaml"])
     assert result.exit_code == 0, result.output
     history = json.loads((tmp_path / "zoo" / "ocr-S" / "training_history.json").read_text(encoding="utf-8"))
-    assert history["steps"] == [1, 2, 3]
+    assert history["steps"] == [1, 2, 3] and history["started_from_step"] == 2  # kept through the export
     assert "At step 2 the run was continued from its exported weights" in (tmp_path / "zoo" / "ocr-S" / "README.md").read_text()
+    # A few steps do not make a competent level-1 base: its card says so against the image-blind answers.
+    assert "**Not competent at its scene questions**: exact-answer accuracy" in (tmp_path / "zoo" / "generalist-S" / "README.md").read_text()
 
     # The card and the history's last evaluation measure the weights as saved (half precision, read back as
     # float32), not the float32 weights of the last training step: re-read from the folder, they give the same.

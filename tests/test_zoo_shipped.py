@@ -9,8 +9,8 @@ import pytest
 import torch
 from conftest import ROOT
 
-from specocr.models import LEVEL2_TARGET_CER, NOT_READING_CER
-from specocr.models.foundations import character_error_rate, generate_answers, held_out_sets
+from specocr.models import LEVEL1_SCENE_MARGIN, LEVEL1_SCENE_QUESTIONS, LEVEL2_TARGET_CER, NOT_READING_CER
+from specocr.models.foundations import character_error_rate, generate_answers, held_out_sets, level1_scene_check
 from specocr.models.registry import load_model_folder
 from specocr.params import load_params
 
@@ -68,3 +68,29 @@ def test_a_shipped_base_loads_and_reads_as_its_card_says(name: str, printed_line
 def test_the_ocr_specialist_meets_the_target_and_reads_better_than_its_generalist(size: str) -> None:
     generalist, specialist = (card_metrics(ZOO / f"{kind}-{size}")["cer_printed_lines"] for kind in ("generalist", "ocr"))
     assert specialist <= LEVEL2_TARGET_CER and specialist < generalist - 0.2
+
+
+@pytest.mark.parametrize("size", ["S", "M"])
+def test_a_shipped_generalist_answers_scene_questions_as_its_card_says(size: str) -> None:
+    torch.set_num_threads(1)
+    folder = ZOO / f"generalist-{size}"
+    model, processor = load_model_folder(folder, device="cpu")
+    measured = level1_scene_check(model, processor, PARAMS.zoo.seed + 1, PARAMS.data.block.width)
+    card = card_metrics(folder)
+    for key, value in measured.items():  # from the stored weights, as the card; a few answers may flip elsewhere
+        assert value == pytest.approx(card[key], abs=0.03), key
+    assert "competent at its scene questions" in (folder / "README.md").read_text(encoding="utf-8").lower()
+
+
+NOT_YET_COMPETENT = pytest.mark.xfail(strict=True, reason=(
+    "issue 4, level 1's target is not met yet: on 256 held-out scene questions generalist-S answers 0.137 and "
+    "generalist-M 0.316 exactly, against 0.148 for answers that ignore the image (target: 0.25 above); M counts "
+    "and names colours by looking, neither says where a shape is or reads the words (bench/README.md)"))
+
+
+@pytest.mark.parametrize("size", [pytest.param("S", marks=NOT_YET_COMPETENT), pytest.param("M", marks=NOT_YET_COMPETENT)])
+def test_the_generalist_is_competent_at_its_scene_questions(size: str) -> None:
+    """Level 1's target, from the card (checked against the weights above): exact answers to held-out scene
+    questions well above the answers that ignore the image."""
+    card, count = card_metrics(ZOO / f"generalist-{size}"), LEVEL1_SCENE_QUESTIONS
+    assert card[f"scene_accuracy_{count}"] >= card[f"scene_question_only_{count}"] + LEVEL1_SCENE_MARGIN

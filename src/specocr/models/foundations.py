@@ -29,13 +29,14 @@ from transformers import Qwen2_5_VLForConditionalGeneration, get_constant_schedu
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
 from specocr.data.synthetic import document_seed
-from specocr.models import LEVEL2_TARGET_CER, NOT_READING_CER, zoo_bases
+from specocr.models import LEVEL1_SCENE_MARGIN, LEVEL1_SCENE_QUESTIONS, LEVEL2_TARGET_CER, NOT_READING_CER, zoo_bases
 from specocr.models.pretraining_data import (
     Example,
     make_fakers,
     mono_line_example,
     ocr_example,
     phase_batch,
+    question_only_answers,
     scene_example,
 )
 from specocr.models.processing_charocr import CharOCRProcessor
@@ -51,7 +52,9 @@ SHIPPED_WEIGHTS = "float16"
 @dataclass
 class History:
     """What a level's run did, summed over resumptions: the loss and kind of every step, the evaluations,
-    the curriculum's advances (``[step, phase index]`` when a phase began), and the seconds spent."""
+    the curriculum's advances (``[step, phase index]`` when a phase began), and the seconds spent. A level-2
+    run records the step its level-1 start had reached (``started_from_step``): the level-1 base may be
+    continued later, and its folder then holds a later step than the one this run began from."""
 
     steps: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
@@ -59,6 +62,7 @@ class History:
     evals: list[dict] = field(default_factory=list)
     advances: list[list[int]] = field(default_factory=lambda: [[0, 0]])
     seconds: float = 0.0
+    started_from_step: int | None = None
 
 
 @dataclass
@@ -138,6 +142,30 @@ def character_error_rate(predictions: list[str], references: list[str]) -> float
     return errors / max(1, sum(len(r) for r in references))
 
 
+def exact_accuracy(answers: list[str], references: list[str]) -> float:
+    """The share of answers equal to their reference."""
+    return sum(a == r for a, r in zip(answers, references, strict=True)) / max(1, len(references))
+
+
+def question_only_accuracy(scenes: list[Example], seed: int) -> float:
+    """Exact accuracy on ``scenes`` of the best answers that ignore the image (:func:`question_only_answers`):
+    the floor a level-1 base must clear by :data:`LEVEL1_SCENE_MARGIN` to be competent at its tasks."""
+    width = scenes[0].image.width if scenes else 320
+    answers = question_only_answers([example.prompt for example in scenes], seed, width=width)
+    return exact_accuracy(answers, [example.answer for example in scenes])
+
+
+def level1_scene_check(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor, seed: int,
+                       width: int = 320) -> dict[str, float]:
+    """Level 1's target, measured: exact accuracy on :data:`LEVEL1_SCENE_QUESTIONS` held-out scene questions
+    (the cards' scene set, drawn from ``seed`` like :func:`held_out_sets`, extended), and that of the answers
+    that ignore the image on the same questions."""
+    scenes = [scene_example(document_seed(seed, "eval/scenes", i), width=width) for i in range(LEVEL1_SCENE_QUESTIONS)]
+    accuracy = exact_accuracy(generate_answers(model, processor, scenes), [example.answer for example in scenes])
+    return {f"scene_accuracy_{len(scenes)}": accuracy,
+            f"scene_question_only_{len(scenes)}": question_only_accuracy(scenes, seed + 1)}
+
+
 def read_held_out(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor,
                   sets: dict[str, list[Example]]) -> dict[str, list[str]]:
     """The model's greedy answers on every held-out set."""
@@ -150,7 +178,7 @@ def held_out_metrics(sets: dict[str, list[Example]], answers: dict[str, list[str
     for name, examples in sets.items():
         references = [e.answer for e in examples]
         if name == "scenes":
-            results["scene_accuracy"] = sum(a == r for a, r in zip(answers[name], references)) / len(examples)
+            results["scene_accuracy"] = exact_accuracy(answers[name], references)
         else:
             results[f"cer_{name}"] = character_error_rate(answers[name], references)
     return results
@@ -180,7 +208,8 @@ def seed_from_export(export: Path, stage: PretrainingStage, work_dir: Path) -> i
     continued run starts them afresh, with the stage's warmup again; the weights come back from half
     precision. The curriculum's state is replayed from the recorded losses, so the phase and its moving
     average are those the run had; an export whose recorded advances the replay does not reproduce was
-    trained on another curriculum than ``stage``'s, and continuing it would mix two recipes."""
+    trained on another curriculum than ``stage``'s, and continuing it would mix two recipes. An export that
+    finished its level continues into phases that ``stage`` adds after the last one it ran."""
     from specocr.models.zoo import load_base
 
     history = History(**json.loads((export / "training_history.json").read_text(encoding="utf-8")))
@@ -190,6 +219,9 @@ def seed_from_export(export: Path, stage: PretrainingStage, work_dir: Path) -> i
     for step, kind, loss in zip(history.steps, history.kinds, history.loss, strict=True):
         if curriculum.record(step, kind, loss) and not curriculum.finished:
             advances.append([step, curriculum.phase])
+    if advances[:-1] == history.advances and advances[-1][0] == history.steps[-1]:
+        # The export ran to the end of its curriculum, and params add phases after it: the first begins here.
+        history.advances.append(advances[-1])
     if advances != history.advances:
         raise ValueError(f"{export} advanced through its phases at {history.advances} (step, phase), but the "
                          f"curriculum in params would have advanced at {advances}: it was trained on another "
@@ -209,13 +241,15 @@ def seed_from_export(export: Path, stage: PretrainingStage, work_dir: Path) -> i
 def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor, level: int,
              stage: PretrainingStage, steps: int, learning_rate: float, block: BlockLayout, page: PageLayout,
              work_dir: str | Path, eval_sets: dict[str, list[Example]] | None = None, eval_every: int = 500,
-             checkpoint_every: int = 100, stop_at: int | None = None) -> History:
+             checkpoint_every: int = 100, stop_at: int | None = None, started_from_step: int | None = None) -> History:
     """Train ``model`` on level ``level``'s curriculum for at most ``steps`` steps at ``learning_rate`` (the
     stage's rate for the model's size), resuming from ``work_dir`` if a checkpoint is there. The level ends
     early when its last phase has a fixed length and completes it.
 
     ``stop_at`` ends this call at that step (saving a checkpoint): a run that spans sessions can be
     exported part-way, and a later call goes on.
+    ``started_from_step``: for a level-2 run, the step of the level-1 run it starts from (recorded in a new
+    history; a resumed run keeps its own).
 
     Returns the history (losses, evaluations, advances, seconds spent, summed over resumptions). The model
     ends in the state of the last step run; the checkpoint in ``work_dir`` matches it.
@@ -224,7 +258,7 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
     work_dir.mkdir(parents=True, exist_ok=True)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     scheduler = get_constant_schedule_with_warmup(optimizer, stage.warmup_steps)
-    history, step, curriculum = History(), 0, Curriculum(stage)
+    history, step, curriculum = History(started_from_step=started_from_step), 0, Curriculum(stage)
     if (work_dir / CHECKPOINT).is_file():
         state = torch.load(work_dir / CHECKPOINT, weights_only=True, map_location=model.device)
         model.load_state_dict(state["model"])
@@ -298,9 +332,19 @@ def level1_partner(name: str, params) -> str:
 
 
 def _status(level: int, final_eval: dict[str, float]) -> str:
-    """One sentence on whether a level-2 checkpoint meets the target, from its own numbers."""
+    """One sentence on whether the checkpoint meets its level's target, from its own numbers."""
     cer = final_eval.get("cer_printed_lines")
-    if level != 2 or cer is None:
+    if level == 1:
+        count = LEVEL1_SCENE_QUESTIONS
+        accuracy, question_only = (final_eval.get(f"scene_{key}_{count}") for key in ("accuracy", "question_only"))
+        if accuracy is None or question_only is None:
+            return ""
+        verdict = ("Competent at its scene questions" if accuracy >= question_only + LEVEL1_SCENE_MARGIN
+                   else "**Not competent at its scene questions**")
+        return (f"\n{verdict}: exact-answer accuracy {accuracy:.3f} on {count} held-out scene questions, against "
+                f"{question_only:.3f} for the answers that ignore the image (the most common answer to each "
+                f"question); the level-1 target is at least {LEVEL1_SCENE_MARGIN} above them.\n")
+    if cer is None:
         return ""
     if cer <= LEVEL2_TARGET_CER:
         return f"\nMeets the level-2 target: CER {cer:.3f} <= {LEVEL2_TARGET_CER} on held-out printed lines.\n"
@@ -336,7 +380,8 @@ def model_card(name: str, params, history: History, parameters: int, final_eval:
     stage = params.zoo.level1 if base.level == 1 else params.zoo.level2
     evals = "\n".join(f"| {key} | {value:.4f} |" for key, value in final_eval.items())
     role = ("a generalist (level 1): reads monospace lines and answers questions about rendered scenes"
-            if base.level == 1 else f"a general-OCR specialist (level 2), continued from `{started_from}`")
+            if base.level == 1 else f"a general-OCR specialist (level 2), continued from `{started_from}`"
+            + (f" at its step {history.started_from_step:,}" if history.started_from_step is not None else ""))
     return f"""---
 library_name: transformers
 pipeline_tag: image-text-to-text
@@ -381,7 +426,8 @@ Curriculum (`zoo.level{base.level}.phases`; example kinds: `specocr.models.pretr
 benchmark's printed faces, degradation strength 0 to 1; held out); `cer_handwritten_lines`: on single
 handwriting-style lines; `cer_blocks`: on 3-line blocks of either; `cer_mono_lines`: on single monospace
 lines (12-14 px, shifted, grey: what level 1 learns to read); `scene_accuracy`: exact answers to scene
-questions (shapes, colours, counts, positions, short words).
+questions (shapes, colours, counts, positions, short words); for level 1, `scene_accuracy_{LEVEL1_SCENE_QUESTIONS}` on
+{LEVEL1_SCENE_QUESTIONS} of them (these and more) and `scene_question_only_{LEVEL1_SCENE_QUESTIONS}` for the answers that ignore the image.
 """
 
 
@@ -405,7 +451,7 @@ def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | Non
     # On a GPU the same loop takes minutes instead of hours.
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     stage = zoo.level1 if base.level == 1 else zoo.level2
-    started_from = None
+    started_from, started_from_step = None, None
     if base.level == 1:
         model, processor = build_model(base.size, zoo, seed=zoo.seed)
     else:
@@ -414,6 +460,9 @@ def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | Non
         if not (source / "config.json").is_file():
             raise FileNotFoundError(f"{name} continues from {started_from}, which is not built yet ({source})")
         model, processor = load_base(source)
+        source_history = source / "training_history.json"
+        if source_history.is_file():
+            started_from_step = json.loads(source_history.read_text(encoding="utf-8"))["steps"][-1]
     model.to(device)
     block, page = params.data.block, params.data.page
     eval_sets = held_out_sets(zoo.seed + 1, zoo.eval_examples, block, page)
@@ -426,14 +475,20 @@ def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | Non
         tqdm.write(f"{name}: continuing from the export at step {step} ({export})")
     history = pretrain(model, processor, base.level, stage, stage.steps[base.size], stage.learning_rate[base.size],
                        block, page, work_dir, eval_sets=eval_sets, eval_every=zoo.eval_every,
-                       checkpoint_every=zoo.checkpoint_every, stop_at=stop_at)
+                       checkpoint_every=zoo.checkpoint_every, stop_at=stop_at, started_from_step=started_from_step)
     step = history.steps[-1] if history.steps else 0
     # The card measures the weights as shipped: stored in half precision, loaded back as float32. Greedy
     # decoding of a base that reads with errors can turn the rounding into another answer for a whole line,
     # so the training-time evaluation of the float32 weights is not quite what a user of the folder gets.
     model.to(device, torch.float16).to(device, torch.float32)
     final_eval = evaluate(model, processor, eval_sets)
-    history.evals.append({"step": step, "minutes": history.seconds / 60, "weights": SHIPPED_WEIGHTS, **final_eval})
+    if base.level == 1:
+        final_eval |= level1_scene_check(model, processor, zoo.seed + 1, block.width)
+    shipped = {"step": step, "minutes": history.seconds / 60, "weights": SHIPPED_WEIGHTS, **final_eval}
+    if history.evals and history.evals[-1].get("weights") == SHIPPED_WEIGHTS and history.evals[-1]["step"] == step:
+        history.evals[-1] = shipped  # exported again with nothing trained since (a newer card): one entry per export
+    else:
+        history.evals.append(shipped)
     hardware = (f"GPU ({torch.cuda.get_device_name()})" if device.type == "cuda"
                 else f"CPU ({os.cpu_count()} cores), {torch.get_num_threads()} torch thread(s)")
     provenance = (work_dir / PROVENANCE).read_text(encoding="utf-8") if (work_dir / PROVENANCE).is_file() else ""

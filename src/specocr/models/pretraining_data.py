@@ -7,7 +7,8 @@ in params order into phases (:mod:`specocr.models.foundations`), easiest first:
   8 px vision patch, ``clean24`` the same up to 24 characters, ``mono`` general text of <= 36 characters in
   monospace at 12-14 px, shifted and grey (the feasibility study's levels 0-2);
 * ``scenes``: questions about rendered shapes, colours, counts and positions, or a short word to read
-  (the generalist's broad tasks, as an instruct VLM has seen);
+  (the generalist's broad tasks, as an instruct VLM has seen); ``shapes``: one shape, its colour or its
+  shape to name (what teaches a base that reads to look at the scenes at all);
 * general OCR (the analogue of Nanonets-OCR2 / olmOCR): ``printed`` lines of <= 36 characters in the
   benchmark's printed faces, ``short`` lines of <= 24 characters printed or handwriting-style, ``lines``
   full single lines and ``blocks`` of 3 lines, printed or handwriting-style, degradation up to strength 1;
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -32,7 +34,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from specocr.data.render import find_font, render_document
 from specocr.data.schema import to_plain_text
-from specocr.data.synthetic import REFERENCE_TIME, DocumentContent, to_charset
+from specocr.data.synthetic import REFERENCE_TIME, DocumentContent, document_seed, to_charset
 from specocr.params import BlockLayout, PageLayout
 
 OCR_PROMPT = "Read the text."  # short: with one token per character, every prompt character costs compute
@@ -76,6 +78,23 @@ def _draw_shape(draw: ImageDraw.ImageDraw, shape: str, box: tuple[int, int, int,
         draw.polygon([((left + right) // 2, top), (right, bottom), (left, bottom)], fill=colour)
 
 
+def shape_example(seed: int, width: int = 320, height: int = 32) -> Example:
+    """One shape of 10-28 px anywhere on the paper, and its colour or its shape to name: where a level-1
+    base learns to look at what is not text. From the weights that read monospace, 300 steps of these
+    alone bring held-out answers from 0.08 to 0.66 exact, where 600 steps of the full scenes left them at
+    what the question alone gives (bench/README.md, "Level 1's scene phase")."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (width, height), tuple(rng.randint(225, 255) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    size = rng.randint(10, 28)
+    x, y = rng.randint(2, width - size - 2), rng.randint(1, height - size - 1)
+    shape, colour = rng.choice(SHAPES), rng.choice(sorted(COLOURS))
+    _draw_shape(draw, shape, (x, y, x + size, y + size), COLOURS[colour])
+    if rng.random() < 0.5:
+        return Example(image, "What colour is the shape?", colour)
+    return Example(image, "What shape is it?", shape)
+
+
 def scene_example(seed: int, width: int = 320, height: int = 32) -> Example:
     """Shapes in a 4 x 2 grid of cells, and one question about them (or a short word to read)."""
     rng = random.Random(seed)
@@ -115,6 +134,32 @@ def scene_example(seed: int, width: int = 320, height: int = 32) -> Example:
         return Example(image, "How many shapes are there?", NUMBER_WORDS[len(objects)])
     where = f"{('top', 'bottom')[row]} {('far left', 'left', 'right', 'far right')[column]}"
     return Example(image, f"Where is the {colour} {shape}?", where)
+
+
+#: What a scene question asks, by the first words of its prompt (:func:`scene_example`'s five tasks).
+SCENE_TASKS = {"Describe": "describe", "How many": "count", "What colour": "colour", "Where": "position",
+               "What does": "read"}
+
+
+def scene_task(prompt: str) -> str:
+    """The task of a scene question: describe, count, colour, position or read."""
+    for start, task in SCENE_TASKS.items():
+        if prompt.startswith(start):
+            return task
+    raise ValueError(f"not a scene question: {prompt!r}")
+
+
+def question_only_answers(questions: list[str], seed: int, count: int = 4096, width: int = 320) -> list[str]:
+    """The answer a model blind to the image does best with: for each question, its most common answer
+    among ``count`` scenes drawn like the training ones (ties broken by the answer's text). A base whose
+    exact-answer accuracy is near that of these answers has learnt the questions, not to look."""
+    answers: dict[str, Counter] = {}
+    for index in range(count):
+        example = scene_example(document_seed(seed, "question-only", index), width=width)
+        answers.setdefault(example.prompt, Counter())[example.answer] += 1
+    # most common first, ties by text; a question never drawn gets an empty answer
+    best = {question: min(counts, key=lambda answer: (-counts[answer], answer)) for question, counts in answers.items()}
+    return [best.get(question, "") for question in questions]
 
 
 # --- level 2: general OCR ----------------------------------------------------------------------------
@@ -319,6 +364,7 @@ EXAMPLE_KINDS: dict[str, ExampleMaker] = {
     "short": lambda seed, block, page, fakers: short_ocr_example(seed, block, page, fakers, 24),
     "lines": lambda seed, block, page, fakers: ocr_example(seed, block, page, fakers, 1),
     "blocks": lambda seed, block, page, fakers: ocr_example(seed, block, page, fakers, 3),
+    "shapes": lambda seed, block, page, fakers: shape_example(seed, width=block.width),
     "scenes": lambda seed, block, page, fakers: scene_example(seed, width=block.width),
 }
 
