@@ -8,7 +8,7 @@ in params order into phases (:mod:`specocr.models.foundations`), easiest first:
   monospace at 12-14 px, shifted and grey (the feasibility study's levels 0-2);
 * ``scenes``: questions about rendered shapes, colours, counts and positions, or a short word to read
   (the generalist's broad tasks, as an instruct VLM has seen); ``shapes``: one shape, its colour or its
-  shape to name (what teaches a base that reads to look at the scenes at all);
+  shape to name (a first step to looking at the scenes; bench/README.md, "Level 1's scene phase");
 * general OCR (the analogue of Nanonets-OCR2 / olmOCR): ``printed`` lines of <= 36 characters in the
   benchmark's printed faces, ``short`` lines of <= 24 characters printed or handwriting-style, ``lines``
   full single lines and ``blocks`` of 3 lines, printed or handwriting-style, degradation up to strength 1;
