@@ -19,26 +19,22 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections import Counter
 from pathlib import Path
 
 import torch
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
 from specocr.data.synthetic import document_seed
-from specocr.models.foundations import generate_answers
+from specocr.models.foundations import exact_accuracy, exact_by_task, generate_answers
 from specocr.models.pretraining_data import SCENE_TASKS, Example, question_only_answers, scene_example, scene_task
 from specocr.models.zoo import load_base
 from specocr.params import load_params
 
 
 def row(name: str, scenes: list[Example], answers: list[str]) -> str:
-    asked, right = Counter(), Counter()
-    for example, answer in zip(scenes, answers, strict=True):
-        asked[scene_task(example.prompt)] += 1
-        right[scene_task(example.prompt)] += answer == example.answer
-    cells = [f"{right[task]}/{asked[task]}" for task in SCENE_TASKS.values()]
-    return f"| {name} | {sum(right.values()) / len(scenes):.3f} | " + " | ".join(cells) + " |"
+    by_task = exact_by_task(scenes, answers)
+    cells = [f"{right}/{asked}" for right, asked in by_task.values()]
+    return f"| {name} | {exact_accuracy(answers, [e.answer for e in scenes]):.3f} | " + " | ".join(cells) + " |"
 
 
 def answer_losses(model, processor, scenes: list[Example]) -> dict[str, float]:

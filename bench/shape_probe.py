@@ -22,10 +22,10 @@ from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
 from specocr.data.synthetic import document_seed
 from specocr.models.foundations import generate_answers
-from specocr.models.pretraining_data import scene_example, shape_example
+from specocr.models.pretraining_data import place_example, scene_example, shape_example
 from specocr.models.zoo import load_base
 
-KINDS = {"shapes": shape_example, "scenes": scene_example}
+KINDS = {"shapes": shape_example, "places": place_example, "scenes": scene_example}
 
 
 def main() -> None:

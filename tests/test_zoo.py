@@ -16,6 +16,8 @@ from specocr.models.foundations import (
     curriculum_table,
     evaluate,
     exact_accuracy,
+    exact_by_task,
+    floor_answers,
     generate_answers,
     held_out_sets,
     level1_partner,
@@ -23,12 +25,14 @@ from specocr.models.foundations import (
     seed_from_export,
 )
 from specocr.models.pretraining_data import (
+    COLOURS,
     EXAMPLE_KINDS,
     NUMBER_WORDS,
     SCENE_TASKS,
     make_fakers,
     ocr_example,
     phase_batch,
+    place_example,
     question_only_answers,
     scene_example,
     scene_task,
@@ -190,6 +194,9 @@ def test_a_level_ends_with_its_fixed_length_last_phase(tmp_path: Path, default_p
     continued = pretrain(model.float(), processor, 1, longer, 50, rate, data.block, data.page, tmp_path / "longer")
     assert continued.steps == [1, 2, 3, 4, 5] and continued.advances == [[0, 0], [1, 1], [3, 2]]
     assert "| 3 | shapes | scenes | after 2 steps | steps 4-5 (4 images) |" in curriculum_table(longer, continued, 2)
+    # The same from the finished run's own checkpoint (optimizer moments kept), where it still is.
+    resumed = pretrain(model, processor, 1, longer, 50, rate, data.block, data.page, tmp_path / "run")
+    assert resumed.steps == [1, 2, 3, 4, 5] and resumed.advances == [[0, 0], [1, 1], [3, 2]]
 
 
 def test_a_phase_advances_when_the_moving_average_of_its_own_loss_is_low(default_params) -> None:
@@ -246,7 +253,27 @@ def test_the_question_only_answers_are_each_questions_most_common_answer() -> No
     # questions about what the image shows cannot be answered well without it, counting a little
     accuracy = exact_accuracy(answers, references)
     assert 0.05 < accuracy < 0.3
+    by_task = exact_by_task(scenes, answers)
+    assert list(by_task) == list(SCENE_TASKS.values()) and sum(asked for _, asked in by_task.values()) == len(scenes)
+    assert sum(right for right, _ in by_task.values()) == round(accuracy * len(scenes))
+    assert by_task["colour"][0] < by_task["colour"][1]  # the colour of a shape is not in its question
+    assert floor_answers(scenes[:20], held_out_seed=2) == question_only_answers(questions[:20], seed=3)
     assert question_only_answers(["What is this?"], seed=3, count=50) == [""]  # never drawn: no answer
+
+
+def test_a_place_question_names_the_cell_of_the_shape_it_asks_about() -> None:
+    """The places kind asks the scenes' position question about one of at most two shapes, and its answer is
+    that shape's grid cell, found here from the pixels: the asked colour is drawn in that cell."""
+    for seed in range(40):
+        example = place_example(seed)
+        assert scene_task(example.prompt) == "position"
+        colour = example.prompt.removeprefix("Where is the ").split()[0]
+        row, column = example.answer.split(" ", 1)
+        cell_w, cell_h = example.image.width // 4, example.image.height // 2
+        left = ("far left", "left", "right", "far right").index(column) * cell_w
+        top = ("top", "bottom").index(row) * cell_h
+        cell = example.image.crop((left, top, left + cell_w, top + cell_h))
+        assert COLOURS[colour] in {rgb for _, rgb in cell.getcolors(cell_w * cell_h)}, seed
 
 
 def test_every_kind_makes_answerable_lines_of_its_length(default_params) -> None:

@@ -146,7 +146,7 @@ class ZooSize(_Strict):
         return self
 
 
-ExampleKind = Literal["easy", "clean24", "mono", "printed", "short", "lines", "blocks", "shapes", "scenes"]
+ExampleKind = Literal["easy", "clean24", "mono", "printed", "short", "lines", "blocks", "shapes", "places", "scenes"]
 
 
 class CurriculumPhase(_Strict):

@@ -95,22 +95,48 @@ def shape_example(seed: int, width: int = 320, height: int = 32) -> Example:
     return Example(image, "What shape is it?", shape)
 
 
-def scene_example(seed: int, width: int = 320, height: int = 32) -> Example:
-    """Shapes in a 4 x 2 grid of cells, and one question about them (or a short word to read)."""
-    rng = random.Random(seed)
+def _grid_scene(rng: random.Random, width: int, height: int, most: int,
+                distinct: bool = False) -> tuple[Image.Image, list[tuple[int, int, str, str]]]:
+    """One to ``most`` shapes, each in its own cell of a 4 x 2 grid: the image and (column, row, shape, colour)
+    of each, left to right. ``distinct``: no two shapes share both colour and shape."""
     image = Image.new("RGB", (width, height), tuple(rng.randint(225, 255) for _ in range(3)))
     draw = ImageDraw.Draw(image)
     cell_w, cell_h = width // 4, height // 2
-    cells = rng.sample([(c, r) for c in range(4) for r in range(2)], rng.randint(1, 4))
-    objects = []
+    cells = rng.sample([(c, r) for c in range(4) for r in range(2)], rng.randint(1, most))
+    objects: list[tuple[int, int, str, str]] = []
     for column, row in cells:
         size = rng.randint(cell_h // 2, cell_h - 3)
         x = column * cell_w + rng.randint(2, cell_w - size - 2)
         y = row * cell_h + rng.randint(1, cell_h - size - 1)
         shape, colour = rng.choice(SHAPES), rng.choice(sorted(COLOURS))
+        while distinct and any((shape, colour) == (o[2], o[3]) for o in objects):
+            shape, colour = rng.choice(SHAPES), rng.choice(sorted(COLOURS))
         _draw_shape(draw, shape, (x, y, x + size, y + size), COLOURS[colour])
         objects.append((column, row, shape, colour))
     objects.sort()
+    return image, objects
+
+
+def _where(column: int, row: int) -> str:
+    """A grid cell in the scenes' words: "top far left" ... "bottom far right"."""
+    return f"{('top', 'bottom')[row]} {('far left', 'left', 'right', 'far right')[column]}"
+
+
+def place_example(seed: int, width: int = 320, height: int = 32) -> Example:
+    """One or two shapes in the scenes' grid, and where one of them is, asked as the scenes ask it: the
+    scenes' position question with at most one shape to tell from the one asked about (a first step to
+    saying where, which a level-1 base did not learn from the full scenes; bench/README.md)."""
+    rng = random.Random(seed)
+    image, objects = _grid_scene(rng, width, height, 2, distinct=True)
+    column, row, shape, colour = rng.choice(objects)
+    return Example(image, f"Where is the {colour} {shape}?", _where(column, row))
+
+
+def scene_example(seed: int, width: int = 320, height: int = 32) -> Example:
+    """Shapes in a 4 x 2 grid of cells, and one question about them (or a short word to read)."""
+    rng = random.Random(seed)
+    image, objects = _grid_scene(rng, width, height, 4)
+    draw = ImageDraw.Draw(image)
 
     task = rng.choice(("describe", "count", "colour", "position", "read"))
     if task == "read":
@@ -132,8 +158,7 @@ def scene_example(seed: int, width: int = 320, height: int = 32) -> Example:
         if len(same_shape) == 1:
             return Example(image, f"What colour is the {shape}?", colour)
         return Example(image, "How many shapes are there?", NUMBER_WORDS[len(objects)])
-    where = f"{('top', 'bottom')[row]} {('far left', 'left', 'right', 'far right')[column]}"
-    return Example(image, f"Where is the {colour} {shape}?", where)
+    return Example(image, f"Where is the {colour} {shape}?", _where(column, row))
 
 
 #: What a scene question asks, by the first words of its prompt (:func:`scene_example`'s five tasks).
@@ -365,6 +390,7 @@ EXAMPLE_KINDS: dict[str, ExampleMaker] = {
     "lines": lambda seed, block, page, fakers: ocr_example(seed, block, page, fakers, 1),
     "blocks": lambda seed, block, page, fakers: ocr_example(seed, block, page, fakers, 3),
     "shapes": lambda seed, block, page, fakers: shape_example(seed, width=block.width),
+    "places": lambda seed, block, page, fakers: place_example(seed, width=block.width),
     "scenes": lambda seed, block, page, fakers: scene_example(seed, width=block.width),
 }
 
