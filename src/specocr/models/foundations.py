@@ -161,8 +161,9 @@ def exact_by_task(scenes: list[Example], answers: list[str]) -> dict[str, tuple[
     """Exact answers per scene task: (right, asked), in :data:`SCENE_TASKS`' order."""
     counts = {task: (0, 0) for task in SCENE_TASKS.values()}
     for example, answer in zip(scenes, answers, strict=True):
-        right, asked = counts[scene_task(example.prompt)]
-        counts[scene_task(example.prompt)] = (right + (answer == example.answer), asked + 1)
+        task = scene_task(example.prompt)
+        right, asked = counts[task]
+        counts[task] = (right + (answer == example.answer), asked + 1)
     return counts
 
 

@@ -9,6 +9,7 @@ in params order into phases (:mod:`specocr.models.foundations`), easiest first:
 * ``scenes``: questions about rendered shapes, colours, counts and positions, or a short word to read
   (the generalist's broad tasks, as an instruct VLM has seen); ``shapes``: one shape, its colour or its
   shape to name (a first step to looking at the scenes; bench/README.md, "Level 1's scene phase");
+  ``places``: where one of one or two shapes is, in the scenes' words (a first step to their positions);
 * general OCR (the analogue of Nanonets-OCR2 / olmOCR): ``printed`` lines of <= 36 characters in the
   benchmark's printed faces, ``short`` lines of <= 24 characters printed or handwriting-style, ``lines``
   full single lines and ``blocks`` of 3 lines, printed or handwriting-style, degradation up to strength 1;
@@ -99,6 +100,8 @@ def _grid_scene(rng: random.Random, width: int, height: int, most: int,
                 distinct: bool = False) -> tuple[Image.Image, list[tuple[int, int, str, str]]]:
     """One to ``most`` shapes, each in its own cell of a 4 x 2 grid: the image and (column, row, shape, colour)
     of each, left to right. ``distinct``: no two shapes share both colour and shape."""
+    # The draws keep the order scene_example had before this helper (paper colour, then how many shapes):
+    # the shipped generalists were trained on those scenes, and their cards' held-out scenes are these.
     image = Image.new("RGB", (width, height), tuple(rng.randint(225, 255) for _ in range(3)))
     draw = ImageDraw.Draw(image)
     cell_w, cell_h = width // 4, height // 2
