@@ -231,10 +231,10 @@ def seed_from_export(export: Path, stage: PretrainingStage, work_dir: Path) -> i
     for step, kind, loss in zip(history.steps, history.kinds, history.loss, strict=True):
         if curriculum.record(step, kind, loss) and not curriculum.finished:
             advances.append([step, curriculum.phase])
-    if advances[:-1] == history.advances and advances[-1][0] == history.steps[-1]:
-        # The export ran to the end of its curriculum, and params add phases after it: the first begins here.
-        history.advances.append(advances[-1])
-    if advances != history.advances:
+    # An export that ran to the end of its curriculum, where params add phases after it: the replay begins the
+    # first of them at its last step, which ``pretrain`` records when it resumes.
+    finished_before_added_phases = advances[:-1] == history.advances and advances[-1][0] == history.steps[-1]
+    if advances != history.advances and not finished_before_added_phases:
         raise ValueError(f"{export} advanced through its phases at {history.advances} (step, phase), but the "
                          f"curriculum in params would have advanced at {advances}: it was trained on another "
                          "curriculum, so it cannot be continued with this one")
