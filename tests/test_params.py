@@ -115,3 +115,21 @@ def test_curriculum_phases_are_checked(tree: dict) -> None:
     broken["zoo"]["level1"]["learning_rate"] = 2e-3  # one rate for every size is not accepted
     with pytest.raises(ParamsError, match=r"zoo\.level1\.learning_rate"):
         parse_params(broken)
+    broken = copy.deepcopy(tree)
+    broken["zoo"]["level1"]["phases"][-1]["sizes"] = ["XL"]
+    with pytest.raises(ParamsError, match=r"zoo\.level1\.phases\[\d+\]\.sizes names \['XL'\]"):
+        parse_params(broken)
+    broken = copy.deepcopy(tree)
+    for phase in broken["zoo"]["level2"]["phases"]:
+        phase["sizes"] = ["S"]
+    with pytest.raises(ParamsError, match=r"zoo\.level2\.phases: none is run by size M"):
+        parse_params(broken)
+
+
+def test_a_phase_for_one_size_is_left_out_of_the_others_curricula(tree: dict) -> None:
+    params = parse_params(tree)
+    phases = params.zoo.level1.phases
+    only_s = [index for index, phase in enumerate(phases) if phase.sizes == ["S"]]
+    assert only_s, "the default params have no S-only phase: this test needs one"
+    assert params.zoo.level1.for_size("S").phases == phases
+    assert params.zoo.level1.for_size("M").phases == [p for i, p in enumerate(phases) if i not in only_s]

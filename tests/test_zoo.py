@@ -199,6 +199,28 @@ def test_a_level_ends_with_its_fixed_length_last_phase(tmp_path: Path, default_p
     assert resumed.steps == [1, 2, 3, 4, 5] and resumed.advances == [[0, 0], [1, 1], [3, 2]]
 
 
+def test_a_phase_with_its_own_rate_trains_at_it_and_the_next_phase_goes_back(tmp_path: Path, default_params,
+                                                                            monkeypatch) -> None:
+    zoo, data = default_params.zoo, default_params.data
+    phases = [CurriculumPhase(main="easy", review=[], steps=1),
+              CurriculumPhase(main="scenes", review=["easy"], steps=2, learning_rate=3e-4),
+              CurriculumPhase(main="shapes", review=["scenes"], steps=1)]
+    stage = zoo.level1.model_copy(update={"batch_size": 2, "warmup_steps": 0, "phases": phases})
+    model, processor = build_model("S", zoo, seed=0)
+    rates, step = [], torch.optim.AdamW.step
+
+    def recording_step(optimizer, *args, **kwargs):
+        rates.append(optimizer.param_groups[0]["lr"])
+        return step(optimizer, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.AdamW, "step", recording_step)
+    # stops (and saves) in the middle of the phase with its own rate: the resumed run keeps that rate
+    pretrain(model, processor, 1, stage, 50, 2e-3, data.block, data.page, tmp_path / "run", stop_at=2)
+    history = pretrain(model, processor, 1, stage, 50, 2e-3, data.block, data.page, tmp_path / "run")
+    assert rates == pytest.approx([2e-3, 3e-4, 3e-4, 2e-3])
+    assert "| 2 | scenes | easy | after 2 steps; lr 0.0003 | steps 2-3 (4 images) |" in curriculum_table(stage, history, 2)
+
+
 def test_a_phase_advances_when_the_moving_average_of_its_own_loss_is_low(default_params) -> None:
     phases = [CurriculumPhase(main="easy", review=[], steps=None),
               CurriculumPhase(main="mono", review=["easy"], steps=None)]

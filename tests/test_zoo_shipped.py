@@ -82,13 +82,7 @@ def test_a_shipped_generalist_answers_scene_questions_as_its_card_says(size: str
     assert "competent at its scene questions" in (folder / "README.md").read_text(encoding="utf-8").lower()
 
 
-NOT_YET_COMPETENT = pytest.mark.xfail(strict=True, reason=(
-    "issue 4, level 1's target is not met by size S: on 256 held-out scene questions generalist-S answers 0.121 "
-    "exactly, against 0.148 for answers that ignore the image (target: 0.25 above; generalist-M: 0.422); its last "
-    "900 steps (where a shape is, then the scenes) taught it nothing measurable (bench/README.md)"))
-
-
-@pytest.mark.parametrize("size", [pytest.param("S", marks=NOT_YET_COMPETENT), "M"])
+@pytest.mark.parametrize("size", ["S", "M"])
 def test_the_generalist_is_competent_at_its_scene_questions(size: str) -> None:
     """Level 1's target, from the card (checked against the weights above): exact answers to held-out scene
     questions well above the answers that ignore the image."""

@@ -158,6 +158,11 @@ class CurriculumPhase(_Strict):
     steps: PositiveInt | None = Field(
         description="a fixed length in steps; null: the phase lasts until the moving average of its main "
                     "kind's loss falls below advance_below (the last phase: until the level's steps)")
+    sizes: list[str] | None = Field(
+        default=None, description="the zoo sizes that run this phase (null: every size), for a phase that one size "
+                                  "needs and another does not")
+    learning_rate: PositiveFloat | None = Field(
+        default=None, description="AdamW's rate during this phase, instead of the level's rate for the size")
 
 
 class PretrainingStage(_Strict):
@@ -186,6 +191,11 @@ class PretrainingStage(_Strict):
                 raise ValueError(f"phases[{index}] reviews its own main kind {phase.main!r}")
         return self
 
+    def for_size(self, size: str) -> PretrainingStage:
+        """This level as zoo size ``size`` runs it: without the phases restricted to other sizes."""
+        return self.model_copy(update={"phases": [phase for phase in self.phases
+                                                  if phase.sizes is None or size in phase.sizes]})
+
 
 class ZooParams(_Strict):
     folder: str = Field(description="where the shipped checkpoints live, one folder per base")
@@ -212,6 +222,14 @@ class ZooParams(_Strict):
                 if set(per_size) != set(self.sizes):
                     raise ValueError(f"zoo.{level}.{field} must name every zoo size {sorted(self.sizes)}, "
                                      f"got {sorted(per_size)}")
+            for index, phase in enumerate(getattr(self, level).phases):
+                unknown = set(phase.sizes or ()) - set(self.sizes)
+                if unknown:
+                    raise ValueError(f"zoo.{level}.phases[{index}].sizes names {sorted(unknown)}, which are not zoo "
+                                     f"sizes {sorted(self.sizes)}")
+            for size in self.sizes:
+                if not getattr(self, level).for_size(size).phases:
+                    raise ValueError(f"zoo.{level}.phases: none is run by size {size}")
         return self
 
 

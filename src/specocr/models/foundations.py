@@ -250,12 +250,20 @@ def seed_from_export(export: Path, stage: PretrainingStage, work_dir: Path) -> i
     return step
 
 
+def _use_rate(scheduler: torch.optim.lr_scheduler.LambdaLR, rate: float) -> None:
+    """Make ``rate`` the rate the warmup schedule scales, from this step on (a phase with its own rate)."""
+    if scheduler.base_lrs != [rate] * len(scheduler.base_lrs):
+        scheduler.base_lrs = [rate] * len(scheduler.base_lrs)
+        for group, scale in zip(scheduler.optimizer.param_groups, scheduler.lr_lambdas, strict=True):
+            group["lr"] = rate * scale(scheduler.last_epoch)
+
+
 def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor, level: int,
              stage: PretrainingStage, steps: int, learning_rate: float, block: BlockLayout, page: PageLayout,
              work_dir: str | Path, eval_sets: dict[str, list[Example]] | None = None, eval_every: int = 500,
              checkpoint_every: int = 100, stop_at: int | None = None, started_from_step: int | None = None) -> History:
     """Train ``model`` on level ``level``'s curriculum for at most ``steps`` steps at ``learning_rate`` (the
-    stage's rate for the model's size), resuming from ``work_dir`` if a checkpoint is there. The level ends
+    stage's rate for the model's size; a phase with its own rate uses that), resuming from ``work_dir`` if a checkpoint is there. The level ends
     early when its last phase has a fixed length and completes it.
 
     ``stop_at`` ends this call at that step (saving a checkpoint): a run that spans sessions can be
@@ -295,6 +303,7 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
     model.train()
     while step < last_step and not curriculum.finished:
         phase = curriculum.current
+        _use_rate(scheduler, phase.learning_rate or learning_rate)
         kind, examples = phase_batch(level, phase.main, phase.review, stage.review_share, step, stage.batch_size,
                                      block, page, fakers)
         batch = collate([example.as_prompt_completion() for example in examples])
@@ -379,6 +388,8 @@ def curriculum_table(stage: PretrainingStage, history: History, batch_size: int)
         ends = (f"after {phase.steps} steps" if phase.steps is not None
                 else "at the level's step cap" if index == len(stage.phases) - 1
                 else f"moving-average loss < {stage.advance_below}")
+        if phase.learning_rate is not None:
+            ends += f"; lr {phase.learning_rate}"
         if index in began:
             end = began.get(index + 1, last)
             ran = f"steps {began[index] + 1}-{end} ({(end - began[index]) * batch_size:,} images)"
@@ -392,7 +403,8 @@ def model_card(name: str, params, history: History, parameters: int, final_eval:
                started_from: str | None, hardware: str = "not recorded", provenance: str = "") -> str:
     """A Hugging Face model card: what the model is, how it was trained, and what it measures."""
     base = zoo_bases(params)[name]
-    stage = params.zoo.level1 if base.level == 1 else params.zoo.level2
+    stage = (params.zoo.level1 if base.level == 1 else params.zoo.level2).for_size(base.size)
+    own_rates = " (phases with their own rate: below)" if any(p.learning_rate for p in stage.phases) else ""
     evals = "\n".join(f"| {key} | {value:.4f} |" for key, value in final_eval.items())
     role = ("a generalist (level 1): reads monospace lines and answers questions about rendered scenes"
             if base.level == 1 else f"a general-OCR specialist (level 2), continued from `{started_from}`"
@@ -420,7 +432,7 @@ trust_remote_code=True)`: the processor's code is in this folder).
 |---|---|
 | level | {base.level} |
 | steps run | {history.steps[-1] if history.steps else 0} (cap {stage.steps[base.size]}), batch {stage.batch_size} |
-| optimizer | AdamW, lr {stage.learning_rate[base.size]}, {stage.warmup_steps} warmup steps then constant, clip 1.0 |
+| optimizer | AdamW, lr {stage.learning_rate[base.size]}{own_rates}, {stage.warmup_steps} warmup steps then constant, clip 1.0 |
 | wall time | {history.seconds / 60:.1f} min (evaluations included), {images_per_second(history, stage.batch_size):.1f} training images/s |
 | hardware | {hardware} |
 | seed | {params.zoo.seed} (weights); examples are numbered by level and step |
@@ -465,7 +477,7 @@ def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | Non
     torch.set_num_threads(threads or zoo.threads)
     # On a GPU the same loop takes minutes instead of hours.
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    stage = zoo.level1 if base.level == 1 else zoo.level2
+    stage = (zoo.level1 if base.level == 1 else zoo.level2).for_size(base.size)
     started_from, started_from_step = None, None
     if base.level == 1:
         model, processor = build_model(base.size, zoo, seed=zoo.seed)
