@@ -218,7 +218,8 @@ def test_a_phase_with_its_own_rate_trains_at_it_and_the_next_phase_goes_back(tmp
     pretrain(model, processor, 1, stage, 50, 2e-3, data.block, data.page, tmp_path / "run", stop_at=2)
     history = pretrain(model, processor, 1, stage, 50, 2e-3, data.block, data.page, tmp_path / "run")
     assert rates == pytest.approx([2e-3, 3e-4, 3e-4, 2e-3])
-    assert "| 2 | scenes | easy | after 2 steps; lr 0.0003 | steps 2-3 (4 images) |" in curriculum_table(stage, history, 2)
+    table = curriculum_table(stage, history, 2)
+    assert "| 2 | scenes | easy | after 2 steps; lr 0.0003 | steps 2-3 (4 images) |" in table
 
 
 def test_a_phase_advances_when_the_moving_average_of_its_own_loss_is_low(default_params) -> None:

@@ -263,8 +263,8 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
              work_dir: str | Path, eval_sets: dict[str, list[Example]] | None = None, eval_every: int = 500,
              checkpoint_every: int = 100, stop_at: int | None = None, started_from_step: int | None = None) -> History:
     """Train ``model`` on level ``level``'s curriculum for at most ``steps`` steps at ``learning_rate`` (the
-    stage's rate for the model's size; a phase with its own rate uses that), resuming from ``work_dir`` if a checkpoint is there. The level ends
-    early when its last phase has a fixed length and completes it.
+    stage's rate for the model's size; a phase with its own rate uses that), resuming from ``work_dir`` if a
+    checkpoint is there. The level ends early when its last phase has a fixed length and completes it.
 
     ``stop_at`` ends this call at that step (saving a checkpoint): a run that spans sessions can be
     exported part-way, and a later call goes on.
