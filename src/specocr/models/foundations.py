@@ -7,6 +7,8 @@ example, reviews earlier kinds in some batches, and ends after a fixed number of
 average of its own loss falls below ``advance_below``, the rule of shared/research/tiny-vlm-feasibility.md
 (from random weights, a tiny model learns which image column each character is in only on easy lines
 first; fed harder lines from the start, it stays at the language-model loss; bench/README.md).
+A phase may be run by some zoo sizes only and at its own learning rate (``sizes``, ``learning_rate``):
+:meth:`specocr.params.PretrainingStage.for_size` is the curriculum one size runs.
 
 It checkpoints every ``checkpoint_every`` steps (weights, optimizer, and where the curriculum stands) and
 stops at its step cap or its time budget, whichever comes first; run it again and it continues from the
@@ -404,7 +406,7 @@ def model_card(name: str, params, history: History, parameters: int, final_eval:
     """A Hugging Face model card: what the model is, how it was trained, and what it measures."""
     base = zoo_bases(params)[name]
     stage = (params.zoo.level1 if base.level == 1 else params.zoo.level2).for_size(base.size)
-    own_rates = " (phases with their own rate: below)" if any(p.learning_rate for p in stage.phases) else ""
+    own_rates = " (phases with their own rate: below)" if any(p.learning_rate is not None for p in stage.phases) else ""
     evals = "\n".join(f"| {key} | {value:.4f} |" for key, value in final_eval.items())
     role = ("a generalist (level 1): reads monospace lines and answers questions about rendered scenes"
             if base.level == 1 else f"a general-OCR specialist (level 2), continued from `{started_from}`"
