@@ -6,7 +6,18 @@ import numpy as np
 import pytest
 
 from specocr.params import BaseSpec
-from specocr.report.claims import FAILS, HOLDS, UNTESTABLE, ClaimChecker, DocumentResults
+from specocr.report.claims import (
+    AGAINST,
+    FAILS,
+    FOR,
+    HOLDS,
+    INCONCLUSIVE,
+    UNDECIDED,
+    UNTESTABLE,
+    ClaimChecker,
+    DocumentResults,
+    combine,
+)
 from specocr.report.scoreboard import Row
 
 N = 100
@@ -36,8 +47,22 @@ def test_ladder_claims_hold_when_the_specialists_win(bases) -> None:
     claims = checker(found, bases)
     assert claims.c1().verdict == HOLDS and len(claims.c1().evidence) == 2
     assert claims.c2().verdict == HOLDS  # ocr-S beats generalist-M
-    found[("generalist-M", "dpo")] = results(0.8, seed=4)  # now a tie: not significant
+    found[("generalist-M", "dpo")] = results(0.8, seed=4)  # now a tie: the data cannot decide
+    tie = checker(found, bases).c2()
+    assert tie.verdict == INCONCLUSIVE and "spans zero" in tie.reason
+    found[("generalist-M", "dpo")] = results(0.9, seed=4)  # the larger generalist wins: decided against
     assert checker(found, bases).c2().verdict == FAILS
+    found[("generalist-S", "dpo")] = results(0.9, seed=2)  # one size against: C1 does not hold
+    assert checker(found, bases).c1().verdict == FAILS
+
+
+def test_verdicts_combine_comparisons() -> None:
+    assert combine([FOR, FOR]) == HOLDS and combine([FOR, UNDECIDED]) == INCONCLUSIVE
+    assert combine([FOR, AGAINST, UNDECIDED]) == FAILS and combine([]) == UNTESTABLE
+    # "most families": a majority for holds; against when even the undecided ones could not make one
+    assert combine([FOR, FOR, UNDECIDED], need_all=False) == HOLDS
+    assert combine([FOR, UNDECIDED, AGAINST], need_all=False) == INCONCLUSIVE
+    assert combine([FOR, AGAINST, AGAINST], need_all=False) == FAILS
 
 
 def test_missing_stages_make_a_claim_untestable(bases) -> None:
@@ -47,11 +72,18 @@ def test_missing_stages_make_a_claim_untestable(bases) -> None:
 
 def test_degeneration_claims(bases) -> None:
     found = {("ocr-S", "sft"): results(0.7, 0.3), ("ocr-S", "dpo"): results(0.7, 0.02),
-             ("ocr-M", "sft"): results(0.7, 0.0), ("ocr-M", "dpo"): results(0.7, 0.0)}
+             ("ocr-M", "sft"): results(0.7, 0.2), ("ocr-M", "dpo"): results(0.7, 0.01)}
+    assert checker(found, bases).c3().verdict == HOLDS
+    found[("ocr-M", "sft")], found[("ocr-M", "dpo")] = results(0.7, 0.1), results(0.7, 0.3)
+    assert checker(found, bases).c3().verdict == FAILS  # DPO raised it in one family
+
+
+def test_too_few_degenerate_outputs_are_inconclusive_not_a_failure(bases) -> None:
+    found = {("ocr-S", "sft"): results(0.7, 0.3), ("ocr-S", "dpo"): results(0.7, 0.02),
+             ("ocr-M", "sft"): results(0.7, 0.0), ("ocr-M", "dpo"): results(0.7, 0.02)}  # 2 in 200 outputs
     c3 = checker(found, bases).c3()
-    assert c3.verdict == HOLDS and any("no degenerate output" in e for e in c3.evidence)
-    found[("ocr-M", "sft")], found[("ocr-M", "dpo")] = results(0.7, 0.1), results(0.7, 0.2)
-    assert checker(found, bases).c3().verdict == FAILS
+    assert c3.verdict == INCONCLUSIVE and "too few degenerate outputs" in c3.reason and "ocr-M" in c3.reason
+    assert any("not compared" in e for e in c3.evidence)
 
 
 def test_cost_claims(bases) -> None:
@@ -66,3 +98,9 @@ def test_cost_claims(bases) -> None:
     assert claims.c6().verdict == HOLDS
     rows[2].usd_per_million_pages = 5.0
     assert checker(found, bases, rows).c5().verdict == FAILS
+    rows[2].usd_per_million_pages = 9.5  # 5% cheaper: inside the timing tolerance, nothing decided
+    assert checker(found, bases, rows).c5().verdict == INCONCLUSIVE
+    rows[1].usd_per_million_pages = 9.8  # quantized 2% cheaper: inside the tolerance
+    assert checker(found, bases, rows).c6().verdict == INCONCLUSIVE
+    rows[1].usd_per_million_pages = 12.0  # quantized dearer beyond it: decided against
+    assert checker(found, bases, rows).c6().verdict == FAILS

@@ -63,11 +63,34 @@ def test_sampling_resumes_without_drawing_twice(train_docs, sft_folder, tmp_path
 
     model, processor = load_model_folder(sft_folder, device="cpu")
     path = tmp_path / "samples.jsonl"
-    first = sample_outputs(model, processor, train_docs.select([0]), 2, 1.0, 6, 4, path, seed=0)
-    both = sample_outputs(model, processor, train_docs, 2, 1.0, 6, 4, path, seed=0)
-    assert list(first) == [str(train_docs[0]["id"])] and len(both) == 3
-    assert both[str(train_docs[0]["id"])] == first[str(train_docs[0]["id"])]  # not drawn again
-    assert len(path.read_text().splitlines()) == 3 and all(len(s) == 2 for s in both.values())
+    both = sample_outputs(model, processor, train_docs, 2, 1.0, 6, 4, path, seed=0, model_folder=sft_folder)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text(lines[0] + lines[1][:5])  # killed while writing the second document
+    again = sample_outputs(model, processor, train_docs, 2, 1.0, 6, 4, path, seed=0, model_folder=sft_folder)
+    def texts(samples: dict) -> dict:  # what was drawn (per-sample timings differ between runs)
+        return {key: [s["prediction"] for s in value] for key, value in samples.items()}
+
+    assert texts(again) == texts(both) and len(both) == 3 and all(len(s) == 2 for s in both.values())
+    assert path.read_text().splitlines(keepends=True)[0] == lines[0]  # the first document was not drawn again
+    assert len(path.read_text().splitlines()) == 3
+
+
+def test_samples_of_another_model_or_other_documents_are_drawn_again(train_docs, sft_folder, default_params,
+                                                                      tmp_path: Path) -> None:
+    from specocr.models.registry import load_model_folder
+
+    model, processor = load_model_folder(sft_folder, device="cpu")
+    path = tmp_path / "samples.jsonl"
+    sample_outputs(model, processor, train_docs, 2, 1.0, 6, 4, path, seed=0, model_folder=sft_folder)
+    path.write_text(path.read_text().replace('"prediction": "', '"prediction": "STALE'))
+    other, other_processor = build_model("S", default_params.zoo, seed=1)
+    other_folder = save_base(other, other_processor, tmp_path / "other-sft", "# other\n")
+    fresh = sample_outputs(other, other_processor, train_docs, 2, 1.0, 6, 4, path, seed=0, model_folder=other_folder)
+    assert not any(s["prediction"].startswith("STALE") for samples in fresh.values() for s in samples)
+    path.write_text(path.read_text().replace('"prediction": "', '"prediction": "STALE'))
+    changed = train_docs.map(lambda row: {"assistant": row["assistant"] + " "})  # same count, other documents
+    redrawn = sample_outputs(other, other_processor, changed, 2, 1.0, 6, 4, path, seed=0, model_folder=other_folder)
+    assert not any(s["prediction"].startswith("STALE") for samples in redrawn.values() for s in samples)
 
 
 def test_dpo_trains_on_pairs_and_saves_a_loadable_model(train_docs, sft_folder, default_params, tmp_path: Path) -> None:

@@ -120,6 +120,10 @@ def test_curriculum_phases_are_checked(tree: dict) -> None:
     with pytest.raises(ParamsError, match=r"zoo\.level1\.phases\[\d+\]\.sizes names \['XL'\]"):
         parse_params(broken)
     broken = copy.deepcopy(tree)
+    broken["zoo"]["level2"]["phases"][-1]["batch_size"] = 64  # more than the level's 32
+    with pytest.raises(ParamsError, match=r"phases\[\d+\]\.batch_size 64 exceeds the level's 32"):
+        parse_params(broken)
+    broken = copy.deepcopy(tree)
     for phase in broken["zoo"]["level2"]["phases"]:
         phase["sizes"] = ["S"]
     with pytest.raises(ParamsError, match=r"zoo\.level2\.phases: none is run by size M"):

@@ -91,3 +91,15 @@ def test_claims_carry_a_caveat_while_every_model_scores_below_an_engine() -> Non
     assert "the best is ocr-S (SFT+DPO) at 0.068" in caveat and "not the paper's claim" in caveat
     assert engine_caveat(engines + [Row("ocr-S", "dpo", "ocr-S (SFT+DPO)", "model", 0.80)]) is None  # one reads
     assert engine_caveat(models) is None and engine_caveat(engines) is None  # nothing to compare with
+
+
+def test_no_verdict_is_read_off_a_run_whose_models_score_below_an_engine() -> None:
+    from specocr.report.build import apply_caveats
+    from specocr.report.claims import FAILS, HOLDS, UNTESTABLE, Claim
+
+    claims = [Claim("C1", "s", HOLDS), Claim("C2", "s", FAILS), Claim("C3", "s", UNTESTABLE)]
+    assert apply_caveats(claims, "A reading caveat.", None) == "A reading caveat."
+    assert [c.verdict for c in claims] == [HOLDS, FAILS, UNTESTABLE]  # a reading caveat alone keeps them
+    caveat = apply_caveats(claims, None, "Every model of this run scores below Tesseract.")
+    assert [c.verdict for c in claims] == [UNTESTABLE] * 3 and all(c.caveat == caveat for c in claims)
+    assert "below an OCR engine" in claims[0].reason and claims[2].reason is None

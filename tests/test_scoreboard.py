@@ -11,20 +11,23 @@ from conftest import ROOT
 from specocr.evaluate.metrics import CorpusMetrics, GroupScore
 from specocr.evaluate.stats import Interval
 from specocr.report.scoreboard import (
+    Row,
     reported_rows,
     reproduced_rows,
+    scoreboard_frame,
     technique_label,
     write_scoreboard,
 )
 
 
-def metrics(score: float, pages_per_second: float | None = 2.0, degeneration: float = 0.0) -> CorpusMetrics:
+def metrics(score: float, pages_per_second: float | None = 2.0, degeneration: float = 0.0,
+            hit_token_limit: float | None = None) -> CorpusMetrics:
     return CorpusMetrics(
         n_documents=10, score=Interval(mean=score, ci_low=score - 0.05, ci_high=score + 0.05, confidence=0.95, n=10),
         levenshtein=score, bleu=score, per_category={"printed": GroupScore(n=4, score=score + 0.1),
                                                      "handwritten": GroupScore(n=6, score=score - 0.1)},
         per_strength={}, degeneration_rate=degeneration, degenerate_documents=int(degeneration / 10),
-        hit_token_limit_rate=degeneration, json_validity_rate=90.0, pages_per_second=pages_per_second,
+        hit_token_limit_rate=degeneration if hit_token_limit is None else hit_token_limit, json_validity_rate=90.0, pages_per_second=pages_per_second,
         degenerate_time_share=None)
 
 
@@ -34,7 +37,8 @@ def results(tmp_path: Path) -> Path:
                                    ("generalist-S", "dpo"): 0.6, ("tesseract", "vanilla"): 0.73}.items():
         folder = tmp_path / "results" / system / stage
         folder.mkdir(parents=True)
-        (folder / "metrics.json").write_text(metrics(value).model_dump_json(), encoding="utf-8")
+        capped = 100.0 if (system, stage) == ("ocr-S", "sft") else None  # letter soup to the cap, no loop
+        (folder / "metrics.json").write_text(metrics(value, hit_token_limit=capped).model_dump_json(), encoding="utf-8")
     return tmp_path / "results"
 
 
@@ -64,6 +68,12 @@ def test_scoreboard_files_keep_reported_rows_apart(results: Path, default_params
     markdown = paths[1].read_text(encoding="utf-8")
     assert markdown.index("Reproduced in this run") < markdown.index("ocr-S (SFT+DPO)") < markdown.index("Reported by")
     assert "0.800 [0.750, 0.850]" in markdown
+    cells = lambda line: [cell.strip() for cell in line.split("|")]  # noqa: E731
+    header = cells(next(line for line in markdown.splitlines() if "degeneration %" in line))
+    sft = cells(next(line for line in markdown.splitlines() if line.startswith("| ocr-S (SFT) ")))
+    # the cap share beside the degeneration rate: letter soup to the cap is no loop, yet it shows
+    assert header.index("hit token cap %") == header.index("degeneration %") + 1
+    assert float(sft[header.index("degeneration %")]) == 0 and float(sft[header.index("hit token cap %")]) == 100
     assert "\\begin{tabular}" in paths[2].read_text(encoding="utf-8")
     # the same inputs give the same files, byte for byte
     again = write_scoreboard(ours, theirs, tmp_path / "again", default_params.cost.measured_on)
@@ -78,3 +88,47 @@ def test_only_this_runs_systems_are_rows(default_params) -> None:
     assert not is_configured("ocr-M", "dpo", default_params)  # shipped, but not in the default's bases
     smoke = default_params.model_copy(update={"bases": {"ocr-S": default_params.bases["ocr-S"]}})
     assert not is_configured("generalist-S", "sft", smoke) and not is_configured("tesseract", "sft", smoke)
+
+
+def test_documents_without_a_category_or_strength_go_through_the_tables_and_summaries(tmp_path: Path,
+                                                                                     default_params) -> None:
+    """Hub rows have no category (they are all "unknown"), strength or font: nothing assumes the synthetic ones."""
+    import datasets
+    from PIL import Image
+
+    from specocr.data.generate import summarize
+    from specocr.report.figures import per_category
+    from specocr.report.scoreboard import categories_of
+
+    measured = {"degeneration": 0.0, "hit_token_limit": 0.0, "json_validity": 100.0}
+    unknown = Row("ocr-S", "dpo", "ocr-S (SFT+DPO)", "model", 0.5, 0.4, 0.6, per_category={"unknown": 0.5}, **measured)
+    mixed = Row("tesseract", "vanilla", "Tesseract", "engine", 0.7, 0.6, 0.8,
+                per_category={"legal": 0.7, "unknown": 0.6}, **measured)
+    assert categories_of([unknown, mixed]) == ["legal", "unknown"]
+    theirs = reported_rows(ROOT / default_params.report.reported, default_params)
+    paths = write_scoreboard([unknown, mixed], theirs, tmp_path, default_params.cost.measured_on)
+    header = next(line for line in paths[1].read_text().splitlines() if "score [95% CI]" in line)
+    assert "unknown |" in header and "legal |" in header and "printed" not in header
+    per_category(scoreboard_frame([unknown, mixed]))
+    image = Image.new("RGB", (8, 8), "white")
+    test = datasets.Dataset.from_dict({"id": [1, 2], "image": [image, image], "assistant": ['{"text": "a"}'] * 2,
+                                       "assistant_without_json": ["a", "b"], "category": ["unknown"] * 2,
+                                       "strength": [None, None], "font": [None, None]})
+    summary = summarize(datasets.DatasetDict({"test": test}))["test"]
+    assert summary["per_strength"] == {"unknown": 2} and summary["per_font"] == {"unknown": 2}
+
+
+def test_example_grids_take_one_document_per_group_and_label_what_a_row_has() -> None:
+    import datasets
+
+    from specocr.evaluate.display import document_label, one_per_group
+
+    synthetic = datasets.Dataset.from_dict({"category": ["legal", "printed", "legal", "printed"],
+                                            "strength": [0.5, 0.0, 0.5, 1.0], "font": ["DejaVuSans.ttf"] * 4})
+    assert one_per_group(synthetic) == [0, 1, 3]
+    assert document_label(synthetic[0]) == "legal · strength 0.5 · DejaVuSans.ttf"
+    hub = datasets.Dataset.from_dict({"category": ["unknown"] * 3, "strength": [None] * 3, "font": [None] * 3},
+                                     features=datasets.Features({"category": datasets.Value("string"),
+                                                                 "strength": datasets.Value("float32"),
+                                                                 "font": datasets.Value("string")}))
+    assert one_per_group(hub) == [0] and document_label(hub[0]) == "unknown"

@@ -14,7 +14,7 @@ from specocr.data.generate import build_benchmark
 from specocr.data.schema import STRUCTURED_OCR_PROMPT
 from specocr.models.zoo import build_model, save_base
 from specocr.train.common import FINGERPRINT, prepare_checkpoint_dir, write_curves
-from specocr.train.sft import SFT_CURVE_COLUMNS, sft_dataset, train_sft
+from specocr.train.sft import SFT_CURVE_COLUMNS, run_fingerprint, sft_dataset, train_sft
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +35,36 @@ def test_documents_become_prompt_completion_conversations(benchmark) -> None:
     assert row["images"][0].size == benchmark["train"][0]["image"].size
 
 
-def test_checkpoints_of_another_run_are_discarded(tmp_path: Path) -> None:
+def test_checkpoints_of_another_run_or_a_finished_run_are_discarded(tmp_path: Path) -> None:
     folder = tmp_path / "checkpoints"
-    assert prepare_checkpoint_dir(folder, {"lr": 1}) is False
+    assert prepare_checkpoint_dir(folder, {"lr": 1}, max_steps=10) is False
     (folder / "checkpoint-5").mkdir()
-    assert prepare_checkpoint_dir(folder, {"lr": 1}) is True  # same run: resume
-    assert prepare_checkpoint_dir(folder, {"lr": 2}) is False  # other settings: start afresh
+    assert prepare_checkpoint_dir(folder, {"lr": 1}, max_steps=10) is True  # same run, killed at step 5: resume
+    assert prepare_checkpoint_dir(folder, {"lr": 2}, max_steps=10) is False  # other settings: start afresh
     assert not (folder / "checkpoint-5").exists()
     assert json.loads((folder / FINGERPRINT).read_text()) == {"lr": 2}
+    (folder / "checkpoint-10").mkdir()
+    assert prepare_checkpoint_dir(folder, {"lr": 2}, max_steps=10) is False  # finished: trained again
+    assert not (folder / "checkpoint-10").exists()
+
+
+def test_the_fingerprint_follows_the_base_weights_and_the_documents(benchmark, base_folder, default_params,
+                                                                     tmp_path: Path) -> None:
+    import shutil
+
+    sft = default_params.sft
+    train = benchmark["train"]
+    reference = run_fingerprint(base_folder, train, sft, seed=0)
+    assert run_fingerprint(base_folder, train, sft, seed=0) == reference
+    edited = train.map(lambda row, i: {"assistant": row["assistant"].replace("a", "b", 1) if i == 0
+                                       else row["assistant"]}, with_indices=True)
+    assert len(edited) == len(train) and run_fingerprint(base_folder, edited, sft, seed=0) != reference
+    copy = shutil.copytree(base_folder, tmp_path / "base")
+    (copy / "README.md").write_text("# another card\n")  # the card does not change the model
+    assert run_fingerprint(copy, train, sft, seed=0) == reference
+    model, processor = build_model("S", default_params.zoo, seed=1)  # same config, other weights
+    save_base(model, processor, copy, "# random-S, seed 1\n")
+    assert run_fingerprint(copy, train, sft, seed=0) != reference
 
 
 def test_curves_merge_train_and_evaluation_logs(tmp_path: Path) -> None:
@@ -75,6 +97,6 @@ def test_sft_trains_saves_a_loadable_folder_and_resumes(method, benchmark, base_
     before = {k: v.clone() for k, v in model.state_dict().items()}
     again = train_sft(base_folder, benchmark["train"], benchmark["val"], sft, out, checkpoints,
                       tmp_path / "curves.csv", seed=0, max_new_tokens=8)
-    assert again["resumed"] is True and again["steps"] == 2  # the finished run is found, nothing retrained
+    assert again["resumed"] is False and again["steps"] == 2  # a finished run is trained again, from the base
     reloaded, _ = load_model_folder(out, device="cpu")
-    assert all(torch.equal(before[k], v) for k, v in reloaded.state_dict().items())
+    assert all(torch.equal(before[k], v) for k, v in reloaded.state_dict().items())  # to the same weights

@@ -335,6 +335,9 @@ def test_build_zoo_trains_each_size_level_1_then_level_2(tmp_path: Path, monkeyp
     tree["zoo"].update(eval_examples=2, checkpoint_every=1)
     for level in ("level1", "level2"):
         tree["zoo"][level].update(steps={size: 2 for size in tree["zoo"]["sizes"]}, batch_size=2, warmup_steps=1)
+        for phase in tree["zoo"][level]["phases"]:
+            if phase.get("batch_size"):
+                phase["batch_size"] = 1
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(tree), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
 

@@ -120,6 +120,18 @@ class BaseSpec(_Strict):
     level: Literal[1, 2] = Field(description="1 generalist, 2 general-OCR specialist")
     size: str = Field(description="size label, e.g. S/M here, 3B/7B at paper scale")
     analogue_of: str | None = Field(description="the paper's model this one stands for")
+    strip_width: PositiveInt | None = Field(
+        default=None, description="a zoo or local base of specocr's tiny models: read every document as a band "
+                                  "strip this many px wide (its data.block.line_height bands side by side, "
+                                  "specocr.models.processing_charocr.band_strip), whatever its own processor does; "
+                                  "null: its processor as saved. The same value for every base of a ladder, so "
+                                  "that the bases differ in their training only")
+
+    @model_validator(mode="after")
+    def _strips_are_for_tiny_models(self) -> BaseSpec:
+        if self.strip_width is not None and self.source == "hub":
+            raise ValueError("strip_width is a layout of specocr's tiny models' processor; a Hub base keeps its own")
+        return self
 
 
 # --- the model zoo ----------------------------------------------------------------------------------
@@ -146,7 +158,8 @@ class ZooSize(_Strict):
         return self
 
 
-ExampleKind = Literal["easy", "clean24", "mono", "printed", "short", "lines", "blocks", "shapes", "places", "scenes"]
+ExampleKind = Literal["easy", "clean24", "mono", "printed", "short", "lines", "blocks", "documents", "shapes", "places",
+                      "scenes"]
 
 
 class CurriculumPhase(_Strict):
@@ -163,6 +176,13 @@ class CurriculumPhase(_Strict):
                                   "needs and another does not")
     learning_rate: PositiveFloat | None = Field(
         default=None, description="AdamW's rate during this phase, instead of the level's rate for the size")
+    batch_size: PositiveInt | None = Field(
+        default=None, description="examples per step during this phase, at most the level's batch_size (null: "
+                                  "the level's): long documents learn from more, smaller steps")
+    strip_width: PositiveInt | None = Field(
+        default=None, description="from this phase on, the model reads every image as a band strip this many px "
+                                  "wide: the image's data.block.line_height bands, each cropped to its ink, side "
+                                  "by side (specocr.models.processing_charocr.band_strip); null: images as they are")
 
 
 class PretrainingStage(_Strict):
@@ -189,6 +209,8 @@ class PretrainingStage(_Strict):
         for index, phase in enumerate(self.phases):
             if phase.main in phase.review:
                 raise ValueError(f"phases[{index}] reviews its own main kind {phase.main!r}")
+            if phase.batch_size is not None and phase.batch_size > self.batch_size:
+                raise ValueError(f"phases[{index}].batch_size {phase.batch_size} exceeds the level's {self.batch_size}")
         return self
 
     def for_size(self, size: str) -> PretrainingStage:
@@ -375,6 +397,12 @@ class CostParams(_Strict):
 class ReportParams(_Strict):
     reported: str = Field(description="YAML of the paper's reported numbers")
     figure_formats: list[Literal["png", "pdf", "svg"]] = Field(min_length=1)
+    min_degenerate_outputs: PositiveInt = Field(
+        description="C3/C4 compare a family's degeneration rates only with at least this many degenerate outputs "
+                    "over its two stages; fewer make the claim inconclusive, not decided")
+    cost_tolerance: Annotated[float, Field(ge=0, lt=1)] = Field(
+        description="C5/C6: costs per page within this relative difference are equal (pages/s vary between "
+                    "machines and runs), so they decide no verdict")
 
 
 # --- the whole tree ---------------------------------------------------------------------------------

@@ -155,9 +155,11 @@ def summarize(benchmark: datasets.DatasetDict, domain: str = "pt_br") -> dict[st
         summary[split] = {
             "documents": len(dataset),
             "per_category": dict(sorted(Counter(dataset["category"]).items())),
-            "per_strength": {f"{k:g}": v for k, v in sorted(Counter(round(s, 2) for s in dataset["strength"]).items())}
-            if split == "test" else {},
-            "per_font": dict(sorted(Counter(dataset["font"]).items())),
+            # documents not made here (the Hub benchmark, a folder) have no strength or font: "unknown"
+            "per_strength": {"unknown" if k is None else f"{k:g}": v for k, v in sorted(
+                Counter(None if s is None else round(s, 2) for s in dataset["strength"]).items(),
+                key=lambda item: (item[0] is None, item[0] or 0))} if split == "test" else {},
+            "per_font": dict(sorted(Counter(f or "unknown" for f in dataset["font"]).items())),
             "characters_mean": sum(lengths) / len(lengths) if lengths else 0.0,
             "characters_max": lengths[-1] if lengths else 0,
             "letters_missing": "".join(k for k, v in character_coverage(dataset, letters).items() if v == 0),

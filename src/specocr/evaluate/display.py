@@ -32,6 +32,25 @@ def scored_documents(dataset: datasets.Dataset, out_dir: str | Path, tail_chars:
     return documents, {p.id: p.prediction for p in predictions}
 
 
+def document_label(row: dict) -> str:
+    """``category · strength s · font`` of a document row, leaving out what it lacks (a Hub row has no
+    strength or font)."""
+    parts = [str(row.get("category") or "unknown")]
+    if row.get("strength") is not None:
+        parts.append(f"strength {row['strength']:g}")
+    if row.get("font"):
+        parts.append(str(row["font"]))
+    return " · ".join(parts)
+
+
+def one_per_group(dataset: datasets.Dataset, columns: tuple[str, ...] = ("category", "strength")) -> list[int]:
+    """The index of the first document of each combination of ``columns`` (missing values are a group of
+    their own), sorted by those columns."""
+    frame = dataset.select_columns(list(columns)).to_pandas()
+    first = frame.groupby(list(columns), dropna=False, sort=False).head(1)
+    return [int(i) for i in first.sort_values(list(columns), na_position="last").index]
+
+
 def show_documents(dataset: datasets.Dataset, documents: list[DocumentScore], predictions: dict[str, str],
                    label: str, max_chars: int = 600) -> None:
     """Each document's image, then its ground truth and ``label``'s prediction (cut at ``max_chars``: a
@@ -44,7 +63,7 @@ def show_documents(dataset: datasets.Dataset, documents: list[DocumentScore], pr
     for ax, document in zip(axes[:, 0], documents):
         row = dataset[index_of[document.id]]
         ax.imshow(row["image"])
-        ax.set_title(f"{document.id} · {row['category']} · strength {row['strength']:g} · score {document.score:.3f}",
+        ax.set_title(f"{document.id} · {document_label(row)} · score {document.score:.3f}",
                      fontsize=9, loc="left")
         ax.axis("off")
     fig.tight_layout()

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from transformers import Qwen2_5_VLForConditionalGeneration, get_constant_schedu
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
 from specocr.data.synthetic import document_seed
+from specocr.evaluate.score import to_plain
 from specocr.models import LEVEL1_SCENE_MARGIN, LEVEL1_SCENE_QUESTIONS, LEVEL2_TARGET_CER, NOT_READING_CER, zoo_bases
 from specocr.models.pretraining_data import (
     SCENE_TASKS,
@@ -107,19 +109,26 @@ class Curriculum:
 
 
 def held_out_sets(seed: int, count: int, block: BlockLayout, page: PageLayout) -> dict[str, list[Example]]:
-    """Fixed evaluation sets, from seeds no training batch uses: single general printed lines (the level-2
-    target), single handwritten lines, 3-line printed or handwritten blocks, single monospace lines (what
-    level 1 learns to read), and level-1 scene questions."""
+    """Fixed evaluation sets, from seeds no training batch uses: single general printed lines, single
+    handwritten lines, 3-line printed or handwritten blocks, ``max_lines``-line printed and handwriting-style
+    documents asked with the structured-OCR prompt (level 2's targets), single monospace lines (what level 1
+    learns to read), and level-1 scene questions."""
     fakers = make_fakers()
 
     def ocr_set(name: str, lines: int, category: str | None) -> list[Example]:
         return [ocr_example(document_seed(seed, f"eval/{name}", i), block, page, fakers, lines, category)
                 for i in range(count)]
 
+    def document_set(name: str, category: str) -> list[Example]:
+        return [ocr_example(document_seed(seed, f"eval/{name}", i), block, page, fakers, block.max_lines, category,
+                            structured=True) for i in range(count)]
+
     return {
         "printed_lines": ocr_set("printed_lines", 1, "printed"),
         "handwritten_lines": ocr_set("handwritten_lines", 1, "handwritten"),
         "blocks": ocr_set("blocks", 3, None),
+        "printed_documents": document_set("printed_documents", "printed"),
+        "handwritten_documents": document_set("handwritten_documents", "handwritten"),
         "mono_lines": [mono_line_example(document_seed(seed, "eval/mono_lines", i), block, fakers) for i in range(count)],
         "scenes": [scene_example(document_seed(seed, "eval/scenes", i), width=block.width) for i in range(count)],
     }
@@ -141,7 +150,9 @@ def generate_answers(model: Qwen2_5_VLForConditionalGeneration, processor: CharO
 
 
 def character_error_rate(predictions: list[str], references: list[str]) -> float:
-    """Edit distance over reference characters, pooled over the set."""
+    """Edit distance over reference characters, pooled over the set, on the texts as the official score sees
+    them (a JSON answer's values joined by newlines, :func:`specocr.evaluate.score.to_plain`)."""
+    predictions, references = [to_plain(p) for p in predictions], [to_plain(r) for r in references]
     errors = sum(Levenshtein.distance(p, r) for p, r in zip(predictions, references))
     return errors / max(1, sum(len(r) for r in references))
 
@@ -182,8 +193,10 @@ def level1_scene_check(model: Qwen2_5_VLForConditionalGeneration, processor: Cha
 
 def read_held_out(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProcessor,
                   sets: dict[str, list[Example]]) -> dict[str, list[str]]:
-    """The model's greedy answers on every held-out set."""
-    return {name: generate_answers(model, processor, examples) for name, examples in sets.items()}
+    """The model's greedy answers on every held-out set (room for the longest answer and 40 more tokens)."""
+    return {name: generate_answers(model, processor, examples,
+                                   max_new_tokens=max(160, max(len(e.answer) for e in examples) + 40))
+            for name, examples in sets.items()}
 
 
 def held_out_metrics(sets: dict[str, list[Example]], answers: dict[str, list[str]]) -> dict[str, float]:
@@ -252,6 +265,25 @@ def seed_from_export(export: Path, stage: PretrainingStage, work_dir: Path) -> i
     return step
 
 
+def use_layout(processor: CharOCRProcessor, phase: CurriculumPhase, block: BlockLayout) -> None:
+    """Make the processor lay images out as ``phase`` says: band strips ``phase.strip_width`` px wide (bands
+    of ``block.line_height`` px), or as they are. The saved folder keeps the layout of its last phase."""
+    processor.band_height = block.line_height if phase.strip_width else None
+    processor.strip_width = phase.strip_width
+
+
+@contextmanager
+def reading_layout(processor: CharOCRProcessor, band_height: int | None, strip_width: int | None):
+    """Within the block, ``processor`` lays images out as band strips ``strip_width`` px wide (or as they are,
+    with ``strip_width`` None); afterwards, as before."""
+    before = processor.band_height, processor.strip_width
+    processor.band_height, processor.strip_width = (band_height, strip_width) if strip_width else (None, None)
+    try:
+        yield processor
+    finally:
+        processor.band_height, processor.strip_width = before
+
+
 def _use_rate(scheduler: torch.optim.lr_scheduler.LambdaLR, rate: float) -> None:
     """Make ``rate`` the rate the warmup schedule scales, from this step on (a phase with its own rate)."""
     if scheduler.base_lrs != [rate] * len(scheduler.base_lrs):
@@ -306,8 +338,9 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
     while step < last_step and not curriculum.finished:
         phase = curriculum.current
         _use_rate(scheduler, phase.learning_rate or learning_rate)
+        use_layout(processor, phase, block)
         kind, examples = phase_batch(level, phase.main, phase.review, stage.review_share, step, stage.batch_size,
-                                     block, page, fakers)
+                                     block, page, fakers, examples=phase.batch_size)
         batch = collate([example.as_prompt_completion() for example in examples])
         loss = model(**{key: value.to(model.device) for key, value in batch.items()}).loss
         loss.backward()
@@ -340,8 +373,19 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
     return history
 
 
-def images_per_second(history: History, batch_size: int) -> float:
-    return len(history.steps) * batch_size / history.seconds if history.seconds else math.nan
+def images_seen(history: History, stage: PretrainingStage) -> int:
+    """Training images of a level's run: each step's phase's batch (a phase may have its own)."""
+    began = sorted(history.advances)
+    total = 0
+    for index, (start, phase) in enumerate(began):
+        end = began[index + 1][0] if index + 1 < len(began) else (history.steps[-1] if history.steps else start)
+        size = stage.phases[phase].batch_size if phase < len(stage.phases) else None
+        total += (end - start) * (size or stage.batch_size)
+    return total
+
+
+def images_per_second(history: History, stage: PretrainingStage) -> float:
+    return images_seen(history, stage) / history.seconds if history.seconds else math.nan
 
 
 # --- the four zoo bases ------------------------------------------------------------------------------
@@ -392,9 +436,13 @@ def curriculum_table(stage: PretrainingStage, history: History, batch_size: int)
                 else f"moving-average loss < {stage.advance_below}")
         if phase.learning_rate is not None:
             ends += f"; lr {phase.learning_rate}"
+        if phase.batch_size is not None:
+            ends += f"; batch {phase.batch_size}"
+        if phase.strip_width is not None:
+            ends += f"; band strips {phase.strip_width} px wide"
         if index in began:
             end = began.get(index + 1, last)
-            ran = f"steps {began[index] + 1}-{end} ({(end - began[index]) * batch_size:,} images)"
+            ran = f"steps {began[index] + 1}-{end} ({(end - began[index]) * (phase.batch_size or batch_size):,} images)"
         else:
             ran = "not reached"
         rows.append(f"| {index + 1} | {phase.main} | {', '.join(phase.review) or '-'} | {ends} | {ran} |")
@@ -435,7 +483,7 @@ trust_remote_code=True)`: the processor's code is in this folder).
 | level | {base.level} |
 | steps run | {history.steps[-1] if history.steps else 0} (cap {stage.steps[base.size]}), batch {stage.batch_size} |
 | optimizer | AdamW, lr {stage.learning_rate[base.size]}{own_rates}, {stage.warmup_steps} warmup steps then constant, clip 1.0 |
-| wall time | {history.seconds / 60:.1f} min (evaluations included), {images_per_second(history, stage.batch_size):.1f} training images/s |
+| wall time | {history.seconds / 60:.1f} min (evaluations included), {images_per_second(history, stage):.1f} training images/s |
 | hardware | {hardware} |
 | seed | {params.zoo.seed} (weights); examples are numbered by level and step |
 
@@ -506,6 +554,7 @@ def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | Non
                        block, page, work_dir, eval_sets=eval_sets, eval_every=zoo.eval_every,
                        checkpoint_every=zoo.checkpoint_every, stop_at=stop_at, started_from_step=started_from_step)
     step = history.steps[-1] if history.steps else 0
+    use_layout(processor, stage.phases[min(history.advances[-1][1], len(stage.phases) - 1)], block)
     # The card measures the weights as shipped: stored in half precision, loaded back as float32. Greedy
     # decoding of a base that reads with errors can turn the rounding into another answer for a whole line,
     # so the training-time evaluation of the float32 weights is not quite what a user of the folder gets.

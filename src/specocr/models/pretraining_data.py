@@ -13,6 +13,7 @@ in params order into phases (:mod:`specocr.models.foundations`), easiest first:
 * general OCR (the analogue of Nanonets-OCR2 / olmOCR): ``printed`` lines of <= 36 characters in the
   benchmark's printed faces, ``short`` lines of <= 24 characters printed or handwriting-style, ``lines``
   full single lines and ``blocks`` of 3 lines, printed or handwriting-style, degradation up to strength 1;
+  ``documents`` of 1 to ``max_lines`` lines, asked with either prompt (plain text or the benchmark's JSON);
   English, French, Spanish, German and Italian text (Faker's words, names, addresses, numbers). Never the
   Portuguese templates of the benchmark: that is the domain step, done by SFT.
 
@@ -34,7 +35,7 @@ from faker.providers.lorem.en_US import Provider as EnglishLorem
 from PIL import Image, ImageDraw, ImageFont
 
 from specocr.data.render import find_font, render_document
-from specocr.data.schema import to_plain_text
+from specocr.data.schema import STRUCTURED_OCR_PROMPT, to_assistant, to_plain_text
 from specocr.data.synthetic import REFERENCE_TIME, DocumentContent, document_seed, to_charset
 from specocr.params import BlockLayout, PageLayout
 
@@ -211,10 +212,11 @@ def _general_line(fake: Faker, rng: random.Random) -> str:
 
 
 def ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker], lines: int,
-                category: str | None = None) -> Example:
+                category: str | None = None, structured: bool = False) -> Example:
     """A block of ``lines`` general Latin-script lines (fewer if the text is short), printed (70%) or
     handwritten (30%) unless ``category`` says which, degradation strength in [0, 1]; the answer is exactly
-    the text drawn."""
+    the text drawn. ``structured``: asked with the pipeline's structured-OCR prompt, answered with the JSON
+    the benchmark's ground truth has (``{"text": ...}``, the general text having no header or footer)."""
     rng = random.Random(seed)
     fake = fakers[rng.choice(LOCALES)]
     fake.seed_instance(seed)
@@ -224,7 +226,18 @@ def ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[st
     content = DocumentContent(category, "general", None, ["\n".join(text)])
     layout = block.model_copy(update={"max_lines": lines})
     rendered = render_document(content, "block", layout, page, strength=round(rng.uniform(0, 1), 2), seed=seed)
+    if structured:
+        return Example(rendered.image, STRUCTURED_OCR_PROMPT, to_assistant(rendered.parts))
     return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
+
+
+def document_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker]) -> Example:
+    """A general document of 1 to ``block.max_lines`` lines (uniform), printed or handwriting-style, asked
+    with "Read the text." (plain answer) or, half the time, with the pipeline's structured-OCR prompt (JSON
+    answer): level 2's whole-document reading, in the benchmark's geometry and JSON schema, never its
+    Portuguese templates."""
+    rng = random.Random(seed * 7919 + 17)  # its own draws: ocr_example's are the document's
+    return ocr_example(seed, block, page, fakers, rng.randint(1, block.max_lines), structured=rng.random() < 0.5)
 
 
 def _truncate_words(text: str, max_chars: int) -> str:
@@ -392,6 +405,7 @@ EXAMPLE_KINDS: dict[str, ExampleMaker] = {
     "short": lambda seed, block, page, fakers: short_ocr_example(seed, block, page, fakers, 24),
     "lines": lambda seed, block, page, fakers: ocr_example(seed, block, page, fakers, 1),
     "blocks": lambda seed, block, page, fakers: ocr_example(seed, block, page, fakers, 3),
+    "documents": document_example,
     "shapes": lambda seed, block, page, fakers: shape_example(seed, width=block.width),
     "places": lambda seed, block, page, fakers: place_example(seed, width=block.width),
     "scenes": lambda seed, block, page, fakers: scene_example(seed, width=block.width),
@@ -403,14 +417,17 @@ EXAMPLE_SEED_BASE = 10**7
 
 
 def phase_batch(level: int, main: str, review: list[str], review_share: float, step: int, batch_size: int,
-                block: BlockLayout, page: PageLayout, fakers: dict[str, Faker]) -> tuple[str, list[Example]]:
+                block: BlockLayout, page: PageLayout, fakers: dict[str, Faker],
+                examples: int | None = None) -> tuple[str, list[Example]]:
     """Batch ``step`` of a curriculum phase: its ``main`` kind, or with chance ``review_share`` one of its
     ``review`` kinds (earlier phases' kinds, so that they are not forgotten). One kind per batch, so that no
     short example is padded to the length of a long one (with one token per character and pixel, padding
     would be most of the compute). The kind and the examples depend only on the level and the step, so a
-    resumed run sees what an uninterrupted one would have seen."""
+    resumed run sees what an uninterrupted one would have seen. ``examples`` (at most ``batch_size``): a
+    phase's smaller batch, the first of the step's ``batch_size`` example numbers, so that no two steps share
+    an example whatever their phases' batch sizes."""
     rng = random.Random(step)
     kind = rng.choice(review) if review and rng.random() < review_share else main
     first = level * EXAMPLE_SEED_BASE + step * batch_size
     maker = EXAMPLE_KINDS[kind]
-    return kind, [maker(first + i, block, page, fakers) for i in range(batch_size)]
+    return kind, [maker(first + i, block, page, fakers) for i in range(examples or batch_size)]

@@ -4,11 +4,13 @@
 committed ``zoo/`` folder, Hub ids through ``huggingface_hub.snapshot_download`` pinned to their revision
 (paper scale; set ``HF_HUB_OFFLINE=1`` to use only what is already in the Hugging Face cache), local
 folders as they are. ``materialize_base`` puts a base into a folder of the pipeline's own (the ``bases``
-stage's ``models/bases/<name>``), so later stages depend on one path whatever the source.
+stage's ``models/bases/<name>``), so later stages depend on one path whatever the source; a base with
+``strip_width`` gets the band-strip layout there, so that every base of the ladder sees documents alike.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -86,4 +88,23 @@ def materialize_base(name: str, params, destination: str | Path, root: str | Pat
     if destination.exists():
         shutil.rmtree(destination)
     shutil.copytree(resolve_base(name, params, root), destination, symlinks=False, copy_function=_link_or_copy)
+    strip_width = params.bases[name].strip_width
+    if strip_width is not None:
+        set_band_layout(destination, params.data.block.line_height, strip_width)
     return destination
+
+
+def set_band_layout(folder: str | Path, band_height: int, strip_width: int) -> None:
+    """Make a tiny model's folder read documents as band strips (its processor's ``band_height`` and
+    ``strip_width``). The file is written anew, never edited in place: it may be a hard link to the zoo's."""
+    path = Path(folder) / "processor_config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    if config.get("processor_class") != "CharOCRProcessor":
+        raise ValueError(f"{folder}: strip_width needs specocr's CharOCRProcessor, not {config.get('processor_class')}")
+    code = Path(folder) / "processing_charocr.py"
+    if not code.is_file() or "band_height" not in code.read_text(encoding="utf-8"):
+        raise ValueError(f"{folder}: its processor code predates band strips; copy "
+                         "src/specocr/models/processing_charocr.py into it")
+    config.update(band_height=band_height, strip_width=strip_width)
+    path.unlink()
+    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from specocr.models import LEVEL2_TARGET_CER, NOT_READING_CER
-from specocr.report.claims import Claim, ClaimChecker, load_document_results
+from specocr.report.claims import UNTESTABLE, Claim, ClaimChecker, load_document_results
 from specocr.report.figures import degeneration_by_stage, ladder, pareto, per_category, save
 from specocr.report.scoreboard import (Row, is_configured, reported_rows, reproduced_rows, scoreboard_frame,
                                       write_scoreboard)
@@ -58,7 +58,7 @@ def numbers_tex(rows: list[Row], claims: list[Claim]) -> str:
 
 def claims_table(claims: list[Claim]) -> pd.DataFrame:
     return pd.DataFrame({"claim": [c.id for c in claims], "statement": [c.statement for c in claims],
-                         "verdict": [c.verdict for c in claims],
+                         "verdict": [f"{c.verdict} ({c.reason})" if c.reason else c.verdict for c in claims],
                          "evidence": ["; ".join(c.evidence) or "-" for c in claims]})
 
 
@@ -110,6 +110,18 @@ def engine_caveat(rows: list[Row]) -> str | None:
             "claim.")
 
 
+def apply_caveats(claims: list[Claim], reading: str | None, engine: str | None) -> str | None:
+    """Give every claim this run's caveat (returned). While the engine caveat applies, no verdict is read off
+    the run: models that read the documents worse than an OCR engine test the pipeline, not the claim."""
+    caveat = " ".join(text for text in (reading, engine) if text) or None
+    for claim in claims:
+        claim.caveat = caveat
+        if engine and claim.verdict != UNTESTABLE:
+            claim.verdict = UNTESTABLE
+            claim.reason = "every model scores below an OCR engine on these documents (see the caveat)"
+    return caveat
+
+
 def build_report(params, root: str | Path = ".", references=None) -> dict:
     """Write the scoreboard, figures, claims and numbers under ``<root>/paper``; returns what was written.
     ``references`` are the test documents' references (read from the benchmark when not given)."""
@@ -137,13 +149,12 @@ def build_report(params, root: str | Path = ".", references=None) -> dict:
     documents = load_document_results(root / "results", references, degeneration.tail_chars, degeneration.min_repeats,
                                       keep=lambda system, stage: is_configured(system, stage, params))
     claims = ClaimChecker(documents, ours, params.bases, params.eval.bootstrap_resamples, params.eval.confidence,
-                          params.seed).all()
+                          params.seed, min_degenerate=params.report.min_degenerate_outputs,
+                          cost_tolerance=params.report.cost_tolerance).all()
     summary = root / BASES_SUMMARY
     caveats = [reading_caveat(json.loads(summary.read_text(encoding="utf-8"))) if summary.is_file() else None,
                engine_caveat(ours)]
-    caveat = " ".join(text for text in caveats if text) or None
-    for claim in claims:
-        claim.caveat = caveat
+    caveat = apply_caveats(claims, *caveats)
     (root / CLAIMS).write_text(json.dumps({c.id: c.as_dict() for c in claims}, indent=1) + "\n", encoding="utf-8")
     table = claims_table(claims)
     (root / TABLES / "claims.md").write_text((f"**Caveat.** {caveat}\n\n" if caveat else "")

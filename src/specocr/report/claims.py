@@ -1,9 +1,14 @@
 """The paper's claims C1-C6 (shared/DESIGN.md), each tested on this run's results.
 
 Every comparison is paired: two systems scored on the same test documents, the per-document difference
-bootstrapped (``evaluate.stats.paired_bootstrap``). A claim *holds* when every comparison it makes is
-significant in the claimed direction at the configured confidence, *does not hold* when one of them is
-not, and is *not testable* when this run lacks what it needs (a stage not run, no degeneration to reduce).
+bootstrapped (``evaluate.stats.paired_bootstrap``). Each claim gets one of four verdicts:
+
+* *holds*: every comparison it makes is significant in the claimed direction at the configured confidence;
+* *does not hold*: the data decide against it (a comparison significant in the other direction, or, for a
+  "most families" claim, too few families left that could go its way);
+* *inconclusive*, with the reason: a confidence interval spans zero, or there are too few degenerate outputs
+  (fewer than ``min_degenerate`` over both stages) for a rate to be compared;
+* *not testable in this run*: a stage or a system it needs was not run.
 
 * C1 specialization compounds: after the same SFT+DPO, the level-2 base beats the level-1 base of its size.
 * C2 specialization beats scale: the small specialist after SFT+DPO beats the larger generalist after SFT+DPO.
@@ -25,7 +30,32 @@ from specocr.evaluate.run import PREDICTIONS
 from specocr.evaluate.stats import paired_bootstrap
 from specocr.report.scoreboard import Row, size_key
 
-HOLDS, FAILS, UNTESTABLE = "holds", "does not hold", "not testable in this run"
+HOLDS, FAILS, INCONCLUSIVE, UNTESTABLE = "holds", "does not hold", "inconclusive", "not testable in this run"
+#: The outcome of one comparison: significant for the claim, against it, or undecided (CI spans zero).
+FOR, AGAINST, UNDECIDED = "for", "against", "undecided"
+
+
+def combine(outcomes: list[str], need_all: bool = True) -> str:
+    """A claim's verdict from its comparisons' outcomes: ``need_all`` (every family) or a majority (most)."""
+    if not outcomes:
+        return UNTESTABLE
+    if need_all:
+        if AGAINST in outcomes:
+            return FAILS
+        return HOLDS if all(o == FOR for o in outcomes) else INCONCLUSIVE
+    majority = len(outcomes) / 2
+    if sum(o == FOR for o in outcomes) > majority:
+        return HOLDS
+    if sum(o != AGAINST for o in outcomes) <= majority:  # even if every undecided one went its way
+        return FAILS
+    return INCONCLUSIVE
+
+
+def outcome(ci_low: float, ci_high: float, claimed_sign: int = 1) -> str:
+    """For, against or undecided: where a difference's confidence interval lies relative to zero, for a
+    claim that the difference is positive (``claimed_sign`` 1) or negative (-1)."""
+    low, high = (ci_low, ci_high) if claimed_sign > 0 else (-ci_high, -ci_low)
+    return FOR if low > 0 else AGAINST if high < 0 else UNDECIDED
 
 
 @dataclass
@@ -35,6 +65,7 @@ class Claim:
     verdict: str
     evidence: list[str] = field(default_factory=list)
     caveat: str | None = None
+    reason: str | None = None  # why an inconclusive claim is undecided
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -64,9 +95,14 @@ def load_document_results(results_dir: str | Path, references: list[Reference], 
 
 class ClaimChecker:
     def __init__(self, results: dict[tuple[str, str], DocumentResults], rows: list[Row], bases: dict,
-                 resamples: int = 1000, confidence: float = 0.95, seed: int = 0, negligible: float = 0.01) -> None:
+                 resamples: int = 1000, confidence: float = 0.95, seed: int = 0, negligible: float = 0.01,
+                 min_degenerate: int = 5, cost_tolerance: float = 0.1) -> None:
         self.results, self.rows, self.bases = results, rows, bases
         self.resamples, self.confidence, self.seed, self.negligible = resamples, confidence, seed, negligible
+        #: fewer degenerate outputs than this over a family's two stages: its rates are not compared
+        self.min_degenerate = min_degenerate
+        #: costs within this relative difference are equal: machine noise in pages/s must not decide a verdict
+        self.cost_tolerance = cost_tolerance
 
     def _paired(self, a: tuple[str, str], b: tuple[str, str], what: str = "scores"):
         values = lambda key: getattr(self.results[key], what if what == "scores" else "degenerate")  # noqa: E731
@@ -97,9 +133,15 @@ class ClaimChecker:
                 continue
             difference = self._paired((specialist, "dpo"), (generalist, "dpo"))
             claim.evidence.append(self._difference(f"{specialist} - {generalist} (SFT+DPO), score", difference))
-            verdicts.append(difference.ci_low > 0)
-        if verdicts:
-            claim.verdict = HOLDS if all(verdicts) else FAILS
+            verdicts.append(outcome(difference.ci_low, difference.ci_high))
+        return self._decide(claim, verdicts)
+
+    @staticmethod
+    def _decide(claim: Claim, outcomes: list[str], need_all: bool = True,
+                reason: str = "a confidence interval spans zero") -> Claim:
+        claim.verdict = combine(outcomes, need_all)
+        if claim.verdict == INCONCLUSIVE:
+            claim.reason = reason
         return claim
 
     def c2(self) -> Claim:
@@ -112,19 +154,22 @@ class ClaimChecker:
         if specialist and generalist and self._have((specialist, "dpo"), (generalist, "dpo")):
             difference = self._paired((specialist, "dpo"), (generalist, "dpo"))
             claim.evidence.append(self._difference(f"{specialist} - {generalist} (SFT+DPO), score", difference))
-            claim.verdict = HOLDS if difference.ci_low > 0 else FAILS
+            return self._decide(claim, [outcome(difference.ci_low, difference.ci_high)])
         return claim
 
     def _degeneration_claim(self, claim: Claim, later: str, earlier: str, need_all: bool) -> Claim:
-        lowered, families = [], 0
+        outcomes, too_few = [], []
         for name in self.bases:
             if not self._have((name, later), (name, earlier)):
                 continue
-            families += 1
-            rates = [100 * sum(self.results[(name, stage)].degenerate) / len(self.results[(name, stage)].degenerate)
-                     for stage in (earlier, later)]
-            if rates == [0.0, 0.0]:
-                claim.evidence.append(f"{name}: no degenerate output at either stage")
+            flags = [self.results[(name, stage)].degenerate for stage in (earlier, later)]
+            rates = [100 * sum(f) / len(f) for f in flags]
+            if sum(map(sum, flags)) < self.min_degenerate:
+                claim.evidence.append(f"{name}: {earlier} {rates[0]:.1f}% -> {later} {rates[1]:.1f}% "
+                                      f"({int(sum(map(sum, flags)))} degenerate outputs in all, fewer than "
+                                      f"{self.min_degenerate}: not compared)")
+                too_few.append(name)
+                outcomes.append(UNDECIDED)
                 continue
             difference = self._paired((name, later), (name, earlier), what="degenerate")
             claim.evidence.append(f"{name}: {earlier} {rates[0]:.1f}% -> {later} {rates[1]:.1f}%; "
@@ -132,10 +177,10 @@ class ClaimChecker:
                                       "mean_difference": 100 * difference.mean_difference,
                                       "ci_low": 100 * difference.ci_low, "ci_high": 100 * difference.ci_high}),
                                       " points"))
-            lowered.append(difference.ci_high < 0)
-        if lowered:
-            claim.verdict = HOLDS if (all(lowered) if need_all else sum(lowered) > len(lowered) / 2) else FAILS
-        return claim
+            outcomes.append(outcome(difference.ci_low, difference.ci_high, claimed_sign=-1))
+        reason = (f"too few degenerate outputs to compare in {', '.join(too_few)}" if too_few
+                  else "a confidence interval spans zero")
+        return self._decide(claim, outcomes, need_all, reason)
 
     def c3(self) -> Claim:
         return self._degeneration_claim(Claim("C3", "DPO lowers the degeneration rate relative to SFT in every family.",
@@ -156,12 +201,22 @@ class ClaimChecker:
             return claim
         # its own variants (the quantized one) are not rivals: they are the same specialized model
         rivals = [row for row in priced if row.system != specialist and row.score >= ours.score]
-        cheaper = [row for row in rivals if row.usd_per_million_pages < ours.usd_per_million_pages]
+        limit = ours.usd_per_million_pages * (1 - self.cost_tolerance)
+        cheaper = [row for row in rivals if row.usd_per_million_pages < limit]
+        close = [row for row in rivals if limit <= row.usd_per_million_pages < ours.usd_per_million_pages
+                 * (1 + self.cost_tolerance)]
         claim.evidence.append(f"{ours.label}: score {ours.score:.4f}, ${ours.usd_per_million_pages:,.2f} per million pages")
         claim.evidence += [f"{row.label}: score {row.score:.4f}, ${row.usd_per_million_pages:,.2f}" for row in rivals]
         if not rivals:
             claim.evidence.append("no system measured here scores as high")
-        claim.verdict = FAILS if cheaper else HOLDS
+        if cheaper:
+            claim.verdict = FAILS
+        elif close:
+            claim.verdict = INCONCLUSIVE
+            claim.reason = (f"{', '.join(row.label for row in close)} costs within {self.cost_tolerance:.0%} of it "
+                            "(the timing tolerance)")
+        else:
+            claim.verdict = HOLDS
         return claim
 
     def c6(self) -> Claim:
@@ -174,16 +229,24 @@ class ClaimChecker:
                 continue
             difference = self._paired((name, "quant"), (name, "dpo"))
             quant, full = by_key.get((name, "quant")), by_key.get((name, "dpo"))
-            cheaper = (quant is not None and full is not None and quant.usd_per_million_pages is not None
-                       and full.usd_per_million_pages is not None
-                       and quant.usd_per_million_pages < full.usd_per_million_pages)
-            cost = (f"; ${full.usd_per_million_pages:,.2f} -> ${quant.usd_per_million_pages:,.2f} per million pages"
-                    if quant and full and quant.usd_per_million_pages and full.usd_per_million_pages else "")
+            costs = (quant.usd_per_million_pages, full.usd_per_million_pages) if quant and full else (None, None)
+            if None in costs:
+                cheaper = UNDECIDED
+            else:  # a cost difference inside the timing tolerance decides nothing
+                ratio = costs[0] / costs[1]
+                cheaper = FOR if ratio < 1 - self.cost_tolerance else AGAINST if ratio > 1 + self.cost_tolerance else UNDECIDED
+            cost = (f"; ${costs[1]:,.2f} -> ${costs[0]:,.2f} per million pages" if None not in costs else "")
             claim.evidence.append(self._difference(f"{name} quant - full, score", difference) + cost)
-            verdicts.append(cheaper and -self.negligible <= difference.ci_low and difference.ci_high <= self.negligible)
-        if verdicts:
-            claim.verdict = HOLDS if all(verdicts) else FAILS
-        return claim
+            if -self.negligible <= difference.ci_low and difference.ci_high <= self.negligible:
+                negligible = FOR
+            elif difference.ci_high < -self.negligible or difference.ci_low > self.negligible:
+                negligible = AGAINST
+            else:
+                negligible = UNDECIDED
+            verdicts.append(AGAINST if AGAINST in (cheaper, negligible) else
+                            FOR if (cheaper, negligible) == (FOR, FOR) else UNDECIDED)
+        return self._decide(claim, verdicts, reason=f"the score difference's interval crosses +-{self.negligible}, "
+                                                    f"or the costs differ by less than {self.cost_tolerance:.0%}")
 
     def all(self) -> list[Claim]:
         return [self.c1(), self.c2(), self.c3(), self.c4(), self.c5(), self.c6()]

@@ -20,7 +20,7 @@ import seaborn as sns  # noqa: E402
 
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from specocr.report.scoreboard import CATEGORIES, STAGES, size_key, technique_label  # noqa: E402
+from specocr.report.scoreboard import STAGES, size_key, technique_label  # noqa: E402
 
 STAGE_NAMES = {stage: technique_label(stage).strip("()") or "vanilla" for stage in STAGES}
 
@@ -94,7 +94,7 @@ def pareto(reproduced: pd.DataFrame, reported: pd.DataFrame, measured_on: str) -
 
 
 def per_category(reproduced: pd.DataFrame) -> plt.Figure:
-    long = reproduced.melt(id_vars=["label"], value_vars=[f"score_{c}" for c in CATEGORIES],
+    long = reproduced.melt(id_vars=["label"], value_vars=[c for c in reproduced.columns if c.startswith("score_")],
                            var_name="category", value_name="category score").dropna()
     long["category"] = long["category"].str.removeprefix("score_")
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(reproduced) + 1.5))

@@ -20,7 +20,15 @@ from specocr.report.cost import api_cost, measured_cost
 #: Stages in the order of the ladder's step, and the paper's technique label of each.
 STAGES = ("vanilla", "sft", "dpo", "quant")
 ENGINE_LABELS = {"tesseract": "Tesseract 5 (por)", "rapidocr": "RapidOCR 3 (PP-OCR, ONNX)"}
+#: The paper's categories, shown first (in this order) when a run has them; other domains' categories, and
+#: "unknown" for documents without one (the Hub benchmark has no category column), follow.
 CATEGORIES = ("printed", "handwritten", "legal")
+
+
+def categories_of(rows: list[Row]) -> list[str]:
+    """The categories the rows were scored on: the paper's first, then the others alphabetically."""
+    present = {category for row in rows for category in row.per_category}
+    return [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
 
 
 SIZE_ORDER = ("XS", "S", "M", "L", "XL")
@@ -51,6 +59,7 @@ class Row:
     ci_high: float | None = None
     per_category: dict[str, float] = field(default_factory=dict)
     degeneration: float | None = None  # percent of documents
+    hit_token_limit: float | None = None  # percent of documents that ran to the token cap (looping or not)
     json_validity: float | None = None  # percent of documents
     pages_per_second: float | None = None
     usd_per_million_pages: float | None = None
@@ -60,10 +69,11 @@ class Row:
     analogue_of: str | None = None
     source: str = "this run"
 
-    def flat(self) -> dict:
+    def flat(self, categories: list[str] | tuple[str, ...] = CATEGORIES) -> dict:
+        """The row as one flat record, a ``score_<category>`` column for each of ``categories``."""
         row = asdict(self)
         per_category = row.pop("per_category")
-        row.update({f"score_{category}": per_category.get(category) for category in CATEGORIES})
+        row.update({f"score_{category}": per_category.get(category) for category in categories})
         return row
 
 
@@ -110,7 +120,8 @@ def reproduced_rows(results_dir: str | Path, params) -> list[Row]:
             system=system, stage=stage, label=label, kind=kind, score=metrics.score.mean,
             ci_low=metrics.score.ci_low, ci_high=metrics.score.ci_high,
             per_category={k: v.score for k, v in metrics.per_category.items()},
-            degeneration=metrics.degeneration_rate, json_validity=metrics.json_validity_rate,
+            degeneration=metrics.degeneration_rate, hit_token_limit=metrics.hit_token_limit_rate,
+            json_validity=metrics.json_validity_rate,
             pages_per_second=pages_per_second,
             usd_per_million_pages=None if cost is None else cost.usd_per_million_pages,
             cost_basis=None if cost is None else cost.basis, **extra))
@@ -135,7 +146,8 @@ def reported_rows(reported_path: str | Path, params) -> list[Row]:
 
 
 def scoreboard_frame(rows: list[Row]) -> pd.DataFrame:
-    return pd.DataFrame([row.flat() for row in rows])
+    categories = categories_of(rows)
+    return pd.DataFrame([row.flat(categories) for row in rows])
 
 
 def _display_table(frame: pd.DataFrame, reported: bool) -> pd.DataFrame:
@@ -149,9 +161,12 @@ def _display_table(frame: pd.DataFrame, reported: bool) -> pd.DataFrame:
         return table
     table["score [95% CI]"] = [f"{s:.3f} [{lo:.3f}, {hi:.3f}]" for s, lo, hi in
                                zip(frame["score"], frame["ci_low"], frame["ci_high"])]
-    for category in CATEGORIES:
-        table[category] = frame[f"score_{category}"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+    for column in [c for c in frame.columns if c.startswith("score_")]:
+        table[column.removeprefix("score_")] = frame[column].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
     table["degeneration %"] = frame["degeneration"].map(lambda v: f"{v:.1f}")
+    # beside it: output that runs to the cap without a repeating tail (letter soup) is not degenerate by the
+    # paper's rule, yet costs the same
+    table["hit token cap %"] = frame["hit_token_limit"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
     table["valid JSON %"] = frame["json_validity"].map(lambda v: f"{v:.0f}")
     table["pages/s"] = frame["pages_per_second"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
     table["$ / 1M pages"] = frame["usd_per_million_pages"].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
+import datasets
 import torch
 from transformers import TrainerCallback
 
@@ -22,14 +25,60 @@ def card_header(title: str, base_model: str, tags: Sequence[str]) -> str:
             f"tags: [{', '.join(['specocr', 'ocr', *tags])}]\nbase_model: {base_model}\n---\n# {title}\n")
 
 
-def prepare_checkpoint_dir(checkpoint_dir: str | Path, fingerprint: dict) -> bool:
-    """Keep ``checkpoint_dir`` if its checkpoints belong to this run (returns True when there is one to
-    resume), else empty it and record this run's fingerprint: a run with other settings must not resume
-    someone else's optimizer state."""
+#: The files of a model folder that decide what the model computes (its card and run summaries do not).
+MODEL_FILE_PATTERNS = ("config.json", "generation_config.json", "*.safetensors", "processor_config.json",
+                       "preprocessor_config.json", "tokenizer*.json", "chat_template.jinja", "*.py")
+
+
+def folder_digest(folder: str | Path) -> str:
+    """SHA-256 of a model folder's weights, configs, tokenizer and processor code (names and bytes): two
+    folders with the same digest hold the same model."""
+    folder = Path(folder)
+    files = sorted({path for pattern in MODEL_FILE_PATTERNS for path in folder.glob(pattern) if path.is_file()})
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def dataset_digest(split: datasets.Dataset) -> str:
+    """SHA-256 of a split's documents (ids, ground truth and encoded image bytes, in order): documents that
+    change with the same count change the digest."""
+    columns = [c for c in ("id", "assistant", "image") if c in split.column_names]
+    if "image" in columns and isinstance(split.features["image"], datasets.Image):
+        split = split.cast_column("image", datasets.Image(decode=False))
+    digest = hashlib.sha256()
+    for row in split.select_columns(columns):
+        for column in columns:
+            value = row[column]
+            if column == "image":
+                value = value["bytes"] if isinstance(value, dict) and value.get("bytes") else str(value)
+            digest.update(value if isinstance(value, bytes) else str(value).encode())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _checkpoint_steps(checkpoint_dir: Path) -> list[int]:
+    return sorted(int(m.group(1)) for path in checkpoint_dir.glob("checkpoint-*")
+                  if (m := re.fullmatch(r"checkpoint-(\d+)", path.name)))
+
+
+def prepare_checkpoint_dir(checkpoint_dir: str | Path, fingerprint: dict, max_steps: int) -> bool:
+    """True when ``checkpoint_dir`` holds an unfinished checkpoint of this very run (same fingerprint: same
+    settings, base weights and documents), which the run then resumes. Otherwise empty it and record this
+    run's fingerprint: a run with other inputs must not continue someone else's weights and optimizer state,
+    and a run that reached ``max_steps`` is trained again rather than "resumed" at its end (DVC re-runs a
+    stage because it wants it run)."""
     checkpoint_dir = Path(checkpoint_dir)
     recorded = checkpoint_dir / FINGERPRINT
     if recorded.is_file() and json.loads(recorded.read_text(encoding="utf-8")) == fingerprint:
-        return any(checkpoint_dir.glob("checkpoint-*"))
+        steps = _checkpoint_steps(checkpoint_dir)
+        if steps and steps[-1] < max_steps:
+            return True
     if checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
     checkpoint_dir.mkdir(parents=True)

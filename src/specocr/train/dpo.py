@@ -28,7 +28,14 @@ from specocr.evaluate.degeneration import is_degenerate
 from specocr.evaluate.run import completed_ids
 from specocr.evaluate.score import document_score
 from specocr.params import DpoParams
-from specocr.train.common import card_header, prepare_checkpoint_dir, resumable, write_curves
+from specocr.train.common import (
+    card_header,
+    dataset_digest,
+    folder_digest,
+    prepare_checkpoint_dir,
+    resumable,
+    write_curves,
+)
 
 DPO_CURVE_COLUMNS = ("loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies",
                      "logps/chosen", "logps/rejected", "learning_rate")
@@ -71,32 +78,54 @@ def choose_pair(document_id: str, ground_truth: str, samples: list[dict], chosen
                           rejected_score)
 
 
+#: Beside a samples file: the model, documents and settings its samples were drawn with.
+SAMPLES_FINGERPRINT = "samples_fingerprint.json"
+
+
 def sample_outputs(model, processor, documents: datasets.Dataset, samples_per_document: int, temperature: float,
-                   max_new_tokens: int, batch_size: int, path: str | Path, seed: int) -> dict[str, list[dict]]:
+                   max_new_tokens: int, batch_size: int, path: str | Path, seed: int,
+                   model_folder: str | Path | None = None) -> dict[str, list[dict]]:
     """``samples_per_document`` sampled outputs per document, appended to the JSONL at ``path`` (one line
-    per document); documents already there are kept, so a killed run resumes. Returns id -> samples."""
+    per document); documents already there are kept, so a killed run resumes. Returns id -> samples.
+
+    Samples already at ``path`` are kept only if they come from the same model (``model_folder``'s content),
+    documents and sampling settings, recorded beside them (:data:`SAMPLES_FINGERPRINT`); otherwise they are
+    drawn again."""
     from specocr.evaluate.generate import generate_batch
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    fingerprint = {"model_digest": folder_digest(model_folder) if model_folder is not None else None,
+                   "documents_digest": dataset_digest(documents), "samples_per_document": samples_per_document,
+                   "temperature": temperature, "max_new_tokens": max_new_tokens, "batch_size": batch_size,
+                   "seed": seed}
+    recorded = path.with_name(SAMPLES_FINGERPRINT)
+    if not recorded.is_file() or json.loads(recorded.read_text(encoding="utf-8")) != fingerprint:
+        path.unlink(missing_ok=True)
+        recorded.write_text(json.dumps(fingerprint, indent=1, sort_keys=True), encoding="utf-8")
     done = completed_ids(path)
-    todo = [i for i, row_id in enumerate(documents["id"]) if str(row_id) not in done]
     processor.tokenizer.padding_side = "left"
     model.eval()
     per_batch = max(1, batch_size // samples_per_document)
-    with path.open("a", encoding="utf-8") as handle, tqdm(total=len(todo), desc="sampling", unit="doc",
-                                                          mininterval=2.0) as bar:
-        for start in range(0, len(todo), per_batch):
-            rows = documents.select(todo[start:start + per_batch])
-            # Seeded per batch: a resumed run draws what the uninterrupted run would have drawn.
-            torch.manual_seed(seed + todo[start])
-            images = [image for image in rows["image"] for _ in range(samples_per_document)]
+    ids = [str(row_id) for row_id in documents["id"]]
+    with path.open("a", encoding="utf-8") as handle, tqdm(total=len(ids) - len(done & set(ids)), desc="sampling",
+                                                          unit="doc", mininterval=2.0) as bar:
+        for start in range(0, len(ids), per_batch):
+            chunk = list(range(start, min(start + per_batch, len(ids))))
+            missing = [i for i in chunk if ids[i] not in done]
+            if not missing:
+                continue
+            # Batches sit at fixed places and are seeded by their place: a resumed run draws a batch (and
+            # writes the documents it lacks) exactly as the uninterrupted run drew it.
+            torch.manual_seed(seed + start)
+            images = [image for image in documents.select(chunk)["image"] for _ in range(samples_per_document)]
             outputs = generate_batch(model, processor, images, max_new_tokens, do_sample=True, temperature=temperature)
-            for index, row_id in enumerate(rows["id"]):
-                samples = outputs[index * samples_per_document:(index + 1) * samples_per_document]
-                handle.write(json.dumps({"id": str(row_id), "samples": samples}, ensure_ascii=False) + "\n")
+            for offset, index in enumerate(chunk):
+                if index in missing:
+                    samples = outputs[offset * samples_per_document:(offset + 1) * samples_per_document]
+                    handle.write(json.dumps({"id": ids[index], "samples": samples}, ensure_ascii=False) + "\n")
             handle.flush()
-            bar.update(len(rows))
+            bar.update(len(missing))
     samples = {}
     with path.open(encoding="utf-8") as handle:
         for line in handle:
@@ -191,9 +220,9 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
     torch.set_num_threads(dpo.threads)
     torch.manual_seed(seed)
     model, processor = load_model_folder(sft_folder)
-    fingerprint = {"sft_config": json.loads((sft_folder / "config.json").read_text(encoding="utf-8")),
+    fingerprint = {"sft_digest": folder_digest(sft_folder), "documents_digest": dataset_digest(documents),
                    "pairs": [asdict(p) for p in pairs], "seed": seed, **dpo.model_dump(exclude={"threads"})}
-    resume = prepare_checkpoint_dir(checkpoint_dir, fingerprint)
+    resume = prepare_checkpoint_dir(checkpoint_dir, fingerprint, dpo.max_steps)
     started = time.perf_counter()
     history: list[dict] = []
     steps = 0

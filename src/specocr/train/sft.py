@@ -6,8 +6,9 @@ document image and the structured-OCR prompt; the ground-truth JSON as the compl
 the completion only.
 
 The run is resumable: checkpoints go to a folder of their own (``checkpoint_dir``) together with a
-fingerprint of everything that shapes the run; a killed run continues from its last checkpoint, and a run
-with different settings starts afresh rather than resuming someone else's optimizer state. The final model
+fingerprint of everything that shapes the run (content hashes of the base model and the training documents,
+the seed, the settings); a killed run continues from its last checkpoint, while a run with other inputs, or
+one that already finished, trains afresh from the base. The final model
 (LoRA adapters merged into the weights) is saved as a plain ``save_pretrained`` folder with its processor
 and a model card, so the evaluation stage loads it like any base.
 """
@@ -26,6 +27,8 @@ from specocr.params import SftParams
 from specocr.train.common import (
     ValidationScore,
     card_header,
+    dataset_digest,
+    folder_digest,
     prepare_checkpoint_dir,
     resumable,
     validation_scorer,
@@ -56,10 +59,11 @@ def sft_dataset(split: datasets.Dataset, prompt: str = STRUCTURED_OCR_PROMPT) ->
     return split.select_columns(["image", "assistant"]).with_transform(to_conversations)
 
 
-def run_fingerprint(base_folder: Path, train_documents: int, sft: SftParams, seed: int) -> dict:
-    """What a checkpoint must share with this run to be resumed by it."""
-    config = json.loads((base_folder / "config.json").read_text(encoding="utf-8"))
-    return {"base_config": config, "train_documents": train_documents, "seed": seed,
+def run_fingerprint(base_folder: Path, train: datasets.Dataset, sft: SftParams, seed: int) -> dict:
+    """What a checkpoint must share with this run to be resumed by it: the base model's and the training
+    documents' content, the seed and the settings that shape training."""
+    return {"base_digest": folder_digest(base_folder), "train_digest": dataset_digest(train),
+            "train_documents": len(train), "seed": seed,
             **sft.model_dump(exclude={"threads", "val_documents", "eval_steps"})}
 
 
@@ -119,8 +123,8 @@ def train_sft(base_folder: str | Path, train: datasets.Dataset, validation: data
     model, processor = load_model_folder(base_folder)
     processor.tokenizer.padding_side = "right"  # training pads on the right; generation below pads left
 
-    fingerprint = run_fingerprint(base_folder, len(train), sft, seed)
-    resume = prepare_checkpoint_dir(checkpoint_dir, fingerprint)
+    fingerprint = run_fingerprint(base_folder, train, sft, seed)
+    resume = prepare_checkpoint_dir(checkpoint_dir, fingerprint, sft.max_steps)
 
     val_docs = validation.select(range(min(sft.val_documents, len(validation)))) if validation is not None else None
     has_validation = val_docs is not None and len(val_docs) > 0

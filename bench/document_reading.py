@@ -1,0 +1,50 @@
+"""How well each zoo base reads whole documents before any Portuguese training: issue 21's target 1.
+
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/document_reading.py generalist-S ocr-S generalist-M ocr-M
+
+Greedy CER of each named zoo base on held-out general documents of ``data.block.max_lines`` lines, printed and
+handwriting-style (``foundations.held_out_sets``: the cards' seeds), asked with the pipeline's structured-OCR
+prompt and read as the pipeline's bases read them (band strips of ``bases.<base>.strip_width``). The same
+measurement as ``tests/test_zoo_shipped.py``'s document target, on ``--examples`` documents per set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from specocr.models import LEVEL2_DOCUMENT_TARGET_CER
+from specocr.models.foundations import character_error_rate, generate_answers, held_out_sets, reading_layout
+from specocr.models.registry import load_model_folder
+from specocr.params import load_params
+from specocr.paths import project_root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bases", nargs="+")
+    parser.add_argument("--examples", type=int, default=24)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    root = project_root()
+    params = load_params(root / "params.yaml")
+    zoo, data = params.zoo, params.data
+    sets = held_out_sets(zoo.seed + 1, args.examples, data.block, data.page)
+    strip_width = next(spec.strip_width for spec in params.bases.values())
+    print(f"| base | {' | '.join(f'CER {kind}' for kind in LEVEL2_DOCUMENT_TARGET_CER)} | seconds |")
+    print(f"|---|{'---|' * len(LEVEL2_DOCUMENT_TARGET_CER)}---|")
+    for name in args.bases:
+        started = time.perf_counter()
+        model, processor = load_model_folder(root / zoo.folder / name, device="cpu")
+        with reading_layout(processor, data.block.line_height, strip_width):
+            cers = [character_error_rate(generate_answers(model, processor, sets[kind], max_new_tokens=400),
+                                         [e.answer for e in sets[kind]]) for kind in LEVEL2_DOCUMENT_TARGET_CER]
+        print(f"| `{name}` | {' | '.join(f'{c:.3f}' for c in cers)} | {time.perf_counter() - started:.0f} |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""How far the pipeline's SFT takes a base on the domain's documents: curves of a longer run than make repro's.
+
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/sft_probe.py zoo/ocr-S 200 /tmp/sft-probe
+
+Copies the base folder (giving it the band-strip layout of params.yaml's bases), then runs the pipeline's own
+``train_sft`` on ``data/benchmark``'s training split (run ``dvc repro data`` first) with params.yaml's ``sft``
+except ``max_steps`` (the argument), 10 warmup steps, one thread, validation every 50 steps on 16 validation
+documents (greedy, official score). Prints the summary; the curves are in ``<out>/curves.csv``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from specocr.data import load_benchmark
+from specocr.models.registry import set_band_layout
+from specocr.params import load_params
+from specocr.paths import BENCHMARK_DIR, project_root
+from specocr.train.sft import train_sft
+
+
+def main() -> None:
+    if len(sys.argv) != 4:
+        raise SystemExit(__doc__)
+    base, steps, out = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+    root = project_root()
+    params = load_params(root / "params.yaml")
+    work = out / "base"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(base, work)
+    strip_width = next(spec.strip_width for spec in params.bases.values())
+    if strip_width:
+        set_band_layout(work, params.data.block.line_height, strip_width)
+    benchmark = load_benchmark("synthetic", root / BENCHMARK_DIR)
+    sft = params.sft.model_copy(update={"max_steps": steps, "eval_steps": 50, "val_documents": 16, "threads": 1,
+                                        "warmup_steps": 10})
+    started = time.perf_counter()
+    summary = train_sft(work, benchmark["train"], benchmark["val"], sft, out / "sft", out / "checkpoints",
+                        out / "curves.csv", seed=0, max_new_tokens=params.eval.max_new_tokens)
+    print(json.dumps(summary, indent=1))
+    print(f"wall {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""The band-strip layout of the zoo's processor: documents read as one long line, kept through save/load."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from specocr.data.schema import STRUCTURED_OCR_PROMPT
+from specocr.models.foundations import use_layout
+from specocr.models.pretraining_data import OCR_PROMPT, document_example, make_fakers, ocr_example, phase_batch
+from specocr.models.processing_charocr import CharOCRProcessor, band_strip, ink_extent
+from specocr.models.zoo import build_processor
+from specocr.params import CurriculumPhase
+
+SEPARATOR = 128
+
+
+def separator_columns(strip: Image.Image) -> int:
+    """How many 8 px patch columns of a strip are solid separator grey."""
+    pixels = np.asarray(strip)
+    return sum(bool((pixels[:, c:c + 8] == SEPARATOR).all()) for c in range(0, pixels.shape[1], 8))
+
+
+def test_a_block_becomes_one_strip_of_its_lines_with_a_separator_between_them(default_params) -> None:
+    block, page = default_params.data.block, default_params.data.page
+    example = ocr_example(11, block, page, make_fakers(), 3, "printed")
+    lines = example.answer.count("\n") + 1
+    strip = band_strip(example.image, block.line_height, 8)
+    assert strip.height == block.line_height and strip.width % 8 == 0
+    assert separator_columns(strip) == lines - 1
+    # each band cropped to its ink: much narrower than the bands laid side by side at full width
+    assert strip.width < lines * block.width - 40
+    fixed = band_strip(example.image, block.line_height, 8, fixed_width=2048)
+    assert fixed.size == (2048, block.line_height)
+    assert np.array_equal(np.asarray(fixed)[:, :strip.width], np.asarray(strip))
+
+
+def test_blank_bands_and_single_specks_are_not_ink() -> None:
+    page = np.full((32, 320, 3), 245, np.uint8)
+    page[20, 100] = 60  # one speck in the second band
+    assert ink_extent(page[16:32]) is None
+    page[4:12, 30:50] = 20  # a glyph-sized blot in the first band
+    assert ink_extent(page[:16]) == (30, 50)
+    strip = band_strip(Image.fromarray(page), 16, 8)
+    assert strip.height == 16 and separator_columns(strip) == 0 and strip.width == 24  # 20 px + 2 x 2 px, to 24
+    page[14:16, :] = 90  # a notebook's ruled line under the text, two px thick after blurring
+    page[13, 150:320] = 90  # and slanted by a rotated scan
+    assert ink_extent(page[:16]) == (30, 50)
+
+
+def test_the_layout_is_saved_with_the_processor_and_applied_to_every_image(tmp_path: Path) -> None:
+    processor = build_processor(8)
+    processor.band_height, processor.strip_width = 16, 2048
+    processor.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "processor_config.json").read_text())["strip_width"] == 2048
+    loaded = CharOCRProcessor.from_pretrained(tmp_path)
+    assert (loaded.band_height, loaded.strip_width) == (16, 2048)
+    image = Image.new("RGB", (320, 48), "white")
+    text = "<|vision_start|><|image_pad|><|vision_end|>x"
+    batch = loaded(images=[[image], [image]], text=[text, text], return_tensors="pt", padding=True)  # trl's nesting
+    assert batch["image_grid_thw"].tolist() == [[1, 2, 256], [1, 2, 256]]
+    plain = build_processor(8)(images=[image], text=[text], return_tensors="pt")
+    assert plain["image_grid_thw"].tolist() == [[1, 6, 40]]  # no layout: the image as it is
+
+
+def test_a_phase_sets_the_layout_the_model_reads_with(default_params) -> None:
+    processor, block = build_processor(8), default_params.data.block
+    use_layout(processor, CurriculumPhase(main="documents", review=[], steps=None, strip_width=2048), block)
+    assert (processor.band_height, processor.strip_width) == (block.line_height, 2048)
+    use_layout(processor, CurriculumPhase(main="lines", review=[], steps=None), block)
+    assert (processor.band_height, processor.strip_width) == (None, None)
+
+
+def test_documents_mix_line_counts_and_both_prompts(default_params) -> None:
+    block, page, fakers = default_params.data.block, default_params.data.page, make_fakers()
+    examples = [document_example(seed, block, page, fakers) for seed in range(40)]
+    assert {e.prompt for e in examples} == {OCR_PROMPT, STRUCTURED_OCR_PROMPT}
+    assert len({e.image.height for e in examples}) >= 4 and max(e.image.height for e in examples) <= 6 * 16
+    for example in examples:
+        if example.prompt == STRUCTURED_OCR_PROMPT:
+            assert set(json.loads(example.answer)) == {"text"}  # the benchmark's JSON, general text only
+        else:
+            assert not example.answer.startswith("{")
+
+
+def test_a_phase_with_a_smaller_batch_draws_the_first_examples_of_its_step(default_params) -> None:
+    block, page, fakers = default_params.data.block, default_params.data.page, make_fakers()
+    _, full = phase_batch(2, "documents", [], 0.0, 5, 4, block, page, fakers)
+    _, small = phase_batch(2, "documents", [], 0.0, 5, 4, block, page, fakers, examples=2)
+    assert [e.answer for e in small] == [e.answer for e in full[:2]]
+
+
+def test_bases_get_the_band_layout_without_touching_the_zoo(default_params, tmp_path: Path) -> None:
+    from specocr.models.registry import materialize_base
+    from specocr.models.zoo import build_model, save_base
+    from specocr.params import BaseSpec
+
+    model, processor = build_model("S", default_params.zoo, seed=0)
+    save_base(model, processor, tmp_path / "zoo" / "ocr-S", "# random\n")
+    zoo_config = tmp_path / "zoo" / "ocr-S" / "processor_config.json"
+    before = zoo_config.read_bytes()
+    spec = BaseSpec(source="zoo", location="ocr-S", revision=None, level=2, size="S", analogue_of=None,
+                    strip_width=2048)
+    params = default_params.model_copy(update={"bases": {"ocr-S": spec}})
+    copied = materialize_base("ocr-S", params, tmp_path / "bases" / "ocr-S", tmp_path)
+    config = json.loads((copied / "processor_config.json").read_text())
+    assert (config["band_height"], config["strip_width"]) == (default_params.data.block.line_height, 2048)
+    assert zoo_config.read_bytes() == before  # a hard link would have carried the edit into the zoo
+    assert os.stat(copied / "model.safetensors").st_ino == os.stat(tmp_path / "zoo" / "ocr-S" / "model.safetensors").st_ino
+    with pytest.raises(ValueError, match="Hub base keeps its own"):
+        BaseSpec(source="hub", location="Qwen/Qwen2.5-VL-3B-Instruct", revision="main", level=1, size="3B",
+                 analogue_of=None, strip_width=2048)
+
+
+def test_images_seen_count_each_phase_at_its_own_batch() -> None:
+    from specocr.models.foundations import History, images_seen
+    from specocr.params import PretrainingStage
+
+    phases = [CurriculumPhase(main="lines", review=[], steps=10),
+              CurriculumPhase(main="documents", review=[], steps=None, batch_size=8)]
+    stage = PretrainingStage(steps={"S": 100}, batch_size=32, learning_rate={"S": 1e-3}, warmup_steps=0,
+                             phases=phases, review_share=0.3, advance_below=0.35, ema_decay=0.95,
+                             time_budget_minutes=10)
+    history = History(steps=list(range(1, 16)), advances=[[0, 0], [10, 1]])
+    assert images_seen(history, stage) == 10 * 32 + 5 * 8
