@@ -16,8 +16,7 @@ import time
 import torch
 
 from specocr.models import LEVEL2_DOCUMENT_TARGET_CER
-from specocr.models.foundations import character_error_rate, generate_answers, held_out_sets, reading_layout
-from specocr.models.registry import load_model_folder
+from specocr.models.foundations import document_cers, held_out_sets
 from specocr.params import load_params
 from specocr.paths import project_root
 
@@ -38,10 +37,8 @@ def main() -> None:
     print(f"|---|{'---|' * len(LEVEL2_DOCUMENT_TARGET_CER)}---|")
     for name in args.bases:
         started = time.perf_counter()
-        model, processor = load_model_folder(root / zoo.folder / name, device="cpu")
-        with reading_layout(processor, data.block.line_height, strip_width):
-            cers = [character_error_rate(generate_answers(model, processor, sets[kind], max_new_tokens=400),
-                                         [e.answer for e in sets[kind]]) for kind in LEVEL2_DOCUMENT_TARGET_CER]
+        cers = list(document_cers(root / zoo.folder / name, {k: sets[k] for k in LEVEL2_DOCUMENT_TARGET_CER},
+                                  data.block.line_height, strip_width).values())
         print(f"| `{name}` | {' | '.join(f'{c:.3f}' for c in cers)} | {time.perf_counter() - started:.0f} |",
               flush=True)
 

@@ -17,7 +17,13 @@ from specocr.models import (
     LEVEL2_TARGET_CER,
     NOT_READING_CER,
 )
-from specocr.models.foundations import character_error_rate, generate_answers, held_out_sets, level1_scene_check
+from specocr.models.foundations import (
+    character_error_rate,
+    document_cers,
+    generate_answers,
+    held_out_sets,
+    level1_scene_check,
+)
 from specocr.models.registry import load_model_folder
 from specocr.params import load_params
 
@@ -116,15 +122,12 @@ def documents():
     return {name: sets[name] for name in LEVEL2_DOCUMENT_TARGET_CER}
 
 
-def document_cers(name: str, documents) -> dict[str, float]:
+def read_documents(name: str, documents) -> dict[str, float]:
     """CER of a shipped base on held-out documents, read as the pipeline's bases read them (band strips of
     ``bases.<base>.strip_width``, the same for every base of params.yaml)."""
     torch.set_num_threads(1)
-    model, processor = load_model_folder(ZOO / name, device="cpu")
-    processor.band_height = PARAMS.data.block.line_height
-    processor.strip_width = next(spec.strip_width for spec in PARAMS.bases.values())
-    return {kind: character_error_rate(generate_answers(model, processor, examples, max_new_tokens=400),
-                                       [e.answer for e in examples]) for kind, examples in documents.items()}
+    strip_width = next(spec.strip_width for spec in PARAMS.bases.values())
+    return document_cers(ZOO / name, documents, PARAMS.data.block.line_height, strip_width)
 
 
 @pytest.mark.parametrize("size", ["S", "M"])
@@ -134,7 +137,7 @@ def document_cers(name: str, documents) -> dict[str, float]:
 def test_the_ocr_specialist_reads_documents_and_its_generalist_does_not(size: str, documents) -> None:
     """Level 2's document targets (issue 21, target 1) with the structured prompt, and level 1 a clearly weaker
     reader of the same documents."""
-    specialist, generalist = document_cers(f"ocr-{size}", documents), document_cers(f"generalist-{size}", documents)
+    specialist, generalist = read_documents(f"ocr-{size}", documents), read_documents(f"generalist-{size}", documents)
     for kind, target in LEVEL2_DOCUMENT_TARGET_CER.items():
         assert specialist[kind] <= target, (kind, specialist)
         assert generalist[kind] >= LEVEL1_DOCUMENT_RATIO * specialist[kind], (kind, generalist)

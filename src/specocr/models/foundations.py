@@ -284,6 +284,18 @@ def reading_layout(processor: CharOCRProcessor, band_height: int | None, strip_w
         processor.band_height, processor.strip_width = before
 
 
+def document_cers(folder: str | Path, sets: dict[str, list[Example]], band_height: int,
+                  strip_width: int | None, max_new_tokens: int = 400) -> dict[str, float]:
+    """CER of the model in ``folder`` on each of ``sets``, read as the pipeline's bases read documents (band
+    strips ``strip_width`` px wide; as they are with None)."""
+    from specocr.models.registry import load_model_folder
+
+    model, processor = load_model_folder(folder, device="cpu")
+    with reading_layout(processor, band_height, strip_width):
+        return {kind: character_error_rate(generate_answers(model, processor, examples, max_new_tokens=max_new_tokens),
+                                           [e.answer for e in examples]) for kind, examples in sets.items()}
+
+
 def _use_rate(scheduler: torch.optim.lr_scheduler.LambdaLR, rate: float) -> None:
     """Make ``rate`` the rate the warmup schedule scales, from this step on (a phase with its own rate)."""
     if scheduler.base_lrs != [rate] * len(scheduler.base_lrs):

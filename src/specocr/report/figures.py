@@ -58,6 +58,9 @@ def degeneration_by_stage(reproduced: pd.DataFrame) -> plt.Figure:
                 hue_order=[STAGE_NAMES[s] for s in STAGES if s in set(models["stage"])], ax=ax)
     ax.set_ylabel("degenerate outputs (% of documents)")
     ax.set_xlabel("")
+    ax.set_ylim(0, max(1.0, models["degeneration"].max() * 1.1))  # zero rates sit on a visible floor
+    if not (models["degeneration"] > 0).any():
+        ax.text(0.5, 0.5, "no degenerate output at any stage", transform=ax.transAxes, ha="center", fontsize=10)
     ax.set_title("Degeneration by training stage (the paper's rule: a loop at the token cap)")
     ax.legend(title="", fontsize=8)
     fig.tight_layout()
