@@ -1,18 +1,18 @@
 """How far the pipeline's SFT takes a base on the domain's documents: curves of a longer run than make repro's.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/sft_probe.py zoo/ocr-S 200 /tmp/sft-probe
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/sft_probe.py zoo/ocr-S 200 /tmp/sft-probe [--learning-rate 5e-4]
 
 Copies the base folder (giving it the band-strip layout of params.yaml's bases), then runs the pipeline's own
 ``train_sft`` on ``data/benchmark``'s training split (run ``dvc repro data`` first) with params.yaml's ``sft``
-except ``max_steps`` (the argument), 10 warmup steps, one thread, validation every 50 steps on 16 validation
+except ``max_steps`` (the argument) and, if given, the learning rate, 10 warmup steps, one thread, validation every 50 steps on 16 validation
 documents (greedy, official score). Prints the summary; the curves are in ``<out>/curves.csv``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -24,9 +24,13 @@ from specocr.train.sft import train_sft
 
 
 def main() -> None:
-    if len(sys.argv) != 4:
-        raise SystemExit(__doc__)
-    base, steps, out = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base", type=Path)
+    parser.add_argument("steps", type=int)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--learning-rate", type=float, default=None, help="default: params.yaml's sft")
+    args = parser.parse_args()
+    base, steps, out = args.base, args.steps, args.out
     root = project_root()
     params = load_params(root / "params.yaml")
     work = out / "base"
@@ -37,7 +41,8 @@ def main() -> None:
         set_band_layout(work, params.data.block.line_height, strip_width)
     benchmark = load_benchmark("synthetic", root / BENCHMARK_DIR)
     sft = params.sft.model_copy(update={"max_steps": steps, "eval_steps": 50, "val_documents": 16, "threads": 1,
-                                        "warmup_steps": 10})
+                                        "warmup_steps": 10,
+                                        "learning_rate": args.learning_rate or params.sft.learning_rate})
     started = time.perf_counter()
     summary = train_sft(work, benchmark["train"], benchmark["val"], sft, out / "sft", out / "checkpoints",
                         out / "curves.csv", seed=0, max_new_tokens=params.eval.max_new_tokens)

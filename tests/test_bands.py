@@ -128,3 +128,59 @@ def test_images_seen_count_each_phase_at_its_own_batch() -> None:
                              time_budget_minutes=10)
     history = History(steps=list(range(1, 16)), advances=[[0, 0], [10, 1]])
     assert images_seen(history, stage) == 10 * 32 + 5 * 8
+
+
+def test_stretched_bands_give_narrow_glyphs_a_patch_each_and_are_saved(default_params, tmp_path: Path) -> None:
+    block, page = default_params.data.block, default_params.data.page
+    example = ocr_example(12, block, page, make_fakers(), 3, "handwritten")
+    plain, wide = band_strip(example.image, 16, 8), band_strip(example.image, 16, 8, stretch=2.0)
+    lines = example.answer.count("\n") + 1
+    assert wide.height == 16 and wide.width % 8 == 0 and separator_columns(wide) == lines - 1
+    # each band twice as wide (the separators stay one patch): within one patch of rounding per band
+    assert abs((wide.width - (lines - 1) * 8) - 2 * (plain.width - (lines - 1) * 8)) <= 8 * lines
+    processor = build_processor(8)
+    use_layout(processor, CurriculumPhase(main="handwritten_documents", review=[], steps=None, strip_width=3072,
+                                          band_stretch=2.0), block)
+    assert processor.layout(example.image).size == (3072, 16)
+    processor.save_pretrained(tmp_path)
+    assert CharOCRProcessor.from_pretrained(tmp_path).band_stretch == 2.0
+    use_layout(processor, CurriculumPhase(main="lines", review=[], steps=None, band_stretch=2.0), block)
+    assert (processor.band_height, processor.band_stretch) == (None, None)  # no strip, no stretch
+
+
+def test_handwritten_documents_are_all_handwriting_with_both_prompts(default_params) -> None:
+    from specocr.models.pretraining_data import handwritten_document_example
+
+    block, page, fakers = default_params.data.block, default_params.data.page, make_fakers()
+    examples = [handwritten_document_example(seed, block, page, fakers) for seed in range(24)]
+    assert {e.prompt for e in examples} == {OCR_PROMPT, STRUCTURED_OCR_PROMPT}
+    for seed, example in enumerate(examples[:8]):  # the mixed kind's text of that seed, wrapped by another face
+        words, mixed = example.answer.split(), document_example(seed, block, page, fakers).answer.split()
+        assert words[:2] == mixed[:2]
+        assert handwritten_document_example(seed, block, page, fakers).answer == example.answer
+
+
+def test_a_phase_may_review_more_often_than_its_level(default_params) -> None:
+    from specocr.models.pretraining_data import phase_batch as batch_of
+
+    block, page, fakers = default_params.data.block, default_params.data.page, make_fakers()
+    kinds = [batch_of(2, "lines", ["printed"], 0.9, step, 1, block, page, fakers)[0] for step in range(40)]
+    assert 28 <= kinds.count("printed") <= 40
+    with pytest.raises(ValueError):
+        CurriculumPhase(main="lines", review=[], steps=None, review_share=1.0)
+    with pytest.raises(ValueError):
+        CurriculumPhase(main="lines", review=[], steps=None, band_stretch=0.5)
+
+
+def test_varied_documents_bring_the_characters_and_forms_general_lines_lack(default_params) -> None:
+    from specocr.models.pretraining_data import general_charset, varied_document_example
+
+    block, page, fakers = default_params.data.block, default_params.data.page, make_fakers()
+    examples = [varied_document_example(seed, block, page, fakers) for seed in range(60)]
+    plain = "".join(json.loads(e.answer)["text"] if e.answer.startswith("{") else e.answer for e in examples)
+    assert set(plain) - {"\n"} <= general_charset()
+    assert {"Ã", "Ç", "õ", "/", ":"} <= set(plain)  # accented capitals, numeric dates, form fields
+    assert any(line.isupper() and len(line) > 8 for line in plain.splitlines())  # titles in capitals
+    assert {e.prompt for e in examples} == {OCR_PROMPT, STRUCTURED_OCR_PROMPT}
+    again = varied_document_example(7, block, page, make_fakers())
+    assert again.answer == examples[7].answer and again.image.tobytes() == examples[7].image.tobytes()

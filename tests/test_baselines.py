@@ -94,8 +94,11 @@ def test_cli_evaluate_writes_what_the_stage_writes(benchmark_dir: Path, tmp_path
     result = CliRunner().invoke(app, ["evaluate", "--system", "tesseract", "--data", str(benchmark_dir),
                                       "--out", str(tmp_path / "run"), "--params", str(root / "params.yaml")])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in (tmp_path / "run").iterdir()} == {"predictions.jsonl", "metrics.json"}
+    assert {p.name for p in (tmp_path / "run").iterdir()} == {"predictions.jsonl", "metrics.json", "timing.json"}
     assert "pages/s" in result.output
+    timing = json.loads((tmp_path / "run" / "timing.json").read_text(encoding="utf-8"))
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text(encoding="utf-8"))
+    assert len(timing["passes"]) == 3 and metrics["pages_per_second"] == timing["pages_per_second"]
     unknown = CliRunner().invoke(app, ["evaluate", "-s", "gpt", "-d", str(benchmark_dir), "-o", str(tmp_path / "x")])
     assert unknown.exit_code == 2 and "unknown system" in unknown.output
 
@@ -113,7 +116,7 @@ def test_cli_evaluates_a_model_folder_and_flags_loops_at_the_cap(default_params,
     params = tmp_path / "params.yaml"
     root = Path(__file__).resolve().parents[1]
     tree = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
-    tree["eval"].update(max_new_tokens=64, batch_size=4)
+    tree["eval"].update(max_new_tokens=64, batch_size=4, timing={"documents": 2, "passes": 3})
     params.write_text(yaml.safe_dump(tree), encoding="utf-8")
     result = CliRunner().invoke(app, ["evaluate", "-s", str(folder), "-d", str(benchmark_dir),
                                       "-o", str(tmp_path / "run"), "--params", str(params)])

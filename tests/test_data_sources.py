@@ -137,3 +137,28 @@ def test_a_folder_names_missing_broken_and_malformed_rows(tmp_path: Path) -> Non
     assert kept["id"] == [1]
     with pytest.raises(FileNotFoundError, match="test.jsonl"):
         load_benchmark("folder", tmp_path / "nowhere")
+
+
+def test_train_here_test_on_the_benchmark_s_rows(default_params, tmp_path: Path) -> None:
+    """data.source makes train and val, data.test_source gives the test split: the paper-scale arrangement."""
+    from conftest import small_data
+    from specocr.data.generate import assemble_benchmark, dataset_card, require_split, save_benchmark, summarize
+    from specocr.params import TestSource
+
+    path = write_parquet(released_rows(3), tmp_path / "released.parquet")
+    data = small_data(default_params.data, train=4, val=2, test=5, workers=1).model_copy(
+        update={"test_source": TestSource(source="local", location=str(path))})
+    benchmark = assemble_benchmark(data)
+    assert {split: len(d) for split, d in benchmark.items()} == {"train": 4, "val": 2, "test": 3}
+    assert set(benchmark["train"]["category"]) <= set(data.categories)
+    assert set(benchmark["test"]["category"]) == {UNKNOWN_CATEGORY} and benchmark["test"][0]["strength"] is None
+    summary = summarize(benchmark, data.domain)
+    assert summary["test"]["per_strength"] == {"unknown": 3}
+    card = dataset_card(data, summary)
+    assert f"train and val generated here; test from local `{path}`" in card
+    save_benchmark(benchmark, tmp_path / "benchmark", card)
+    assert require_split(load_benchmark("synthetic", tmp_path / "benchmark"), "test").num_rows == 3
+
+    only_test = load_benchmark("local", path)  # the released benchmark alone: an evaluation set
+    with pytest.raises(ValueError, match="no 'train' split .* data.source .* set data.test_source"):
+        require_split(only_test, "train")

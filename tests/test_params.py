@@ -56,9 +56,15 @@ def test_missing_key_is_reported(tree: dict) -> None:
 
 def test_cross_field_rules(tree: dict) -> None:
     broken = copy.deepcopy(tree)
-    broken["data"]["source"] = "hub"
+    broken["data"]["source"] = "local"
     with pytest.raises(ParamsError, match="data.location is required"):
         parse_params(broken)
+    broken["data"].update(source="hub", location="Dharma-AI/DharmaOCR-Benchmark")
+    with pytest.raises(ParamsError, match="test split only.*data.test_source"):
+        parse_params(broken)
+    broken["data"].update(source="synthetic", location=None,
+                          test_source={"source": "hub", "location": "Dharma-AI/DharmaOCR-Benchmark"})
+    assert parse_params(broken).data.test_source.revision is None
     broken = copy.deepcopy(tree)
     broken["dpo"]["loss_weights"] = [1.0]
     with pytest.raises(ParamsError, match="loss_weights"):

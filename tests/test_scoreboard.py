@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import ROOT
 from specocr.evaluate.metrics import CorpusMetrics, GroupScore
@@ -132,3 +133,17 @@ def test_example_grids_take_one_document_per_group_and_label_what_a_row_has() ->
                                                                  "strength": datasets.Value("float32"),
                                                                  "font": datasets.Value("string")}))
     assert one_per_group(hub) == [0] and document_label(hub[0]) == "unknown"
+
+
+def test_a_cost_the_paper_gives_as_a_ratio_is_derived_and_marked(default_params, tmp_path: Path) -> None:
+    theirs = {row.system: row for row in reported_rows(ROOT / default_params.report.reported, default_params)}
+    lite, opus = theirs["DharmaOCR Lite 3B"], theirs["Claude Opus 4.6"]
+    assert lite.usd_per_million_pages == pytest.approx(opus.usd_per_million_pages / 52)
+    assert lite.kind == "reported (cost derived)" and "1/52 of Claude Opus 4.6" in lite.cost_basis
+    assert theirs["DharmaOCR Full 7B"].usd_per_million_pages is None  # the paper gives no ratio for the 7B
+    reported = yaml.safe_load((ROOT / default_params.report.reported).read_text(encoding="utf-8"))
+    reported["systems"] = [{**row, "cheaper_than": {"system": "Nobody", "factor": 2, "source": "x"}}
+                           if row["name"] == "DharmaOCR Lite 3B" else row for row in reported["systems"]]
+    (tmp_path / "reported.yaml").write_text(yaml.safe_dump(reported), encoding="utf-8")
+    with pytest.raises(ValueError, match="'Nobody', which has no API price"):
+        reported_rows(tmp_path / "reported.yaml", default_params)

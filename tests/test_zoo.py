@@ -146,6 +146,22 @@ def test_pretraining_resumes_exactly_where_it_stopped(tmp_path: Path, default_pa
         assert torch.allclose(a, b, atol=1e-6), name
 
 
+def test_a_last_phase_given_the_length_it_ran_hands_over_to_a_new_phase_on_resume(tmp_path: Path,
+                                                                                  default_params) -> None:
+    """The open-ended last phase of a shipped run is fixed at what it ran and a phase added after it: the
+    resumed run goes straight to the new phase, without one more step of the old."""
+    zoo, data = default_params.zoo, default_params.data
+    phases = [CurriculumPhase(main="easy", review=[], steps=None)]
+    stage = zoo.level2.model_copy(update={"batch_size": 2, "warmup_steps": 1, "phases": phases})
+    rate = stage.learning_rate["S"]
+    model, processor = build_model("S", zoo, seed=0)
+    pretrain(model, processor, 2, stage, 2, rate, data.block, data.page, tmp_path / "run")
+    longer = stage.model_copy(update={"phases": [phases[0].model_copy(update={"steps": 2}),
+                                                 CurriculumPhase(main="lines", review=[], steps=None)]})
+    history = pretrain(model, processor, 2, longer, 3, rate, data.block, data.page, tmp_path / "run")
+    assert history.advances == [[0, 0], [2, 1]] and history.kinds == ["easy", "easy", "lines"]
+
+
 def test_a_run_continues_from_its_export_when_the_work_directory_is_gone(tmp_path: Path, default_params) -> None:
     """Only committed files survive between sessions: the export (half-precision weights, history) must do."""
     zoo, data = default_params.zoo, default_params.data

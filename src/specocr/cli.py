@@ -149,9 +149,11 @@ def evaluate(
 ) -> None:
     """Run a system over a benchmark split and score it exactly as the pipeline's stages do (resumable).
 
-    Models decode greedily with the structured-JSON prompt, eval.max_new_tokens and eval.batch_size."""
+    Models decode greedily with the structured-JSON prompt, eval.max_new_tokens and eval.batch_size; pages/s
+    come from the timing pass (eval.timing), written to timing.json."""
     from specocr.baselines import ENGINES, EngineUnavailable, get_engine
     from specocr.evaluate.run import predict_with_engine, write_metrics
+    from specocr.evaluate.timing import time_engine, time_model, write_timing
     from specocr.models.registry import is_model_folder, load_model_folder
 
     params = _params_or_exit(params_file)
@@ -159,6 +161,10 @@ def evaluate(
         typer.echo(f"error: unknown system {system!r}: not one of {', '.join(ENGINES)} nor a model folder", err=True)
         raise typer.Exit(code=2)
     dataset = resolve_dataset(data, split)
+
+    def timed_images() -> list:  # the timing pass's documents (eval.timing)
+        return list(dataset.select(range(min(params.eval.timing.documents, len(dataset))))["image"])
+
     if system in ENGINES:
         try:
             engine = get_engine(system, params.baselines)
@@ -168,6 +174,7 @@ def evaluate(
         label = engine.label
         with engine:
             predict_with_engine(engine.read, dataset, out, label)
+            write_timing(out, time_engine(engine.read, timed_images(), params.eval.timing.passes))
     else:
         import torch
 
@@ -177,6 +184,9 @@ def evaluate(
         model, processor = load_model_folder(system)
         label = system
         predict_with_model(model, processor, dataset, out, params.eval.max_new_tokens, params.eval.batch_size, label)
+        images = timed_images()
+        write_timing(out, time_model(model, processor, images, params.eval.max_new_tokens,
+                                     min(params.eval.batch_size, len(images)), params.eval.timing.passes))
     metrics = write_metrics(out, dataset, params.eval.degeneration.tail_chars, params.eval.degeneration.min_repeats,
                             params.eval.bootstrap_resamples, params.eval.confidence, params.seed)
     _print_metrics(f"{label} on {data} [{split}]", metrics)

@@ -71,8 +71,18 @@ class StrengthLevels(_Strict):
     test: list[Strength] = Field(min_length=1, description="test documents cycle through these levels")
 
 
+class TestSource(_Strict):
+    """Where the test documents come from when they are not ``data.source``'s own: the paper's benchmark (which
+    has a test split only), a parquet in its schema, or a folder."""
+
+    source: Literal["hub", "local", "folder"]
+    location: str = Field(description="Hub dataset id (hub), parquet file/folder (local), or folder (folder)")
+    revision: str | None = Field(default=None, description="pinned Hub revision (hub only)")
+
+
 class DataParams(_Strict):
-    source: Literal["synthetic", "hub", "local", "folder"]
+    source: Literal["synthetic", "hub", "local", "folder"] = Field(
+        description="where the documents come from: train and val always, test too unless test_source is set")
     location: str | None = Field(description="Hub dataset id (hub), parquet file/folder (local), or a folder of "
                                              "images with train/val/test.jsonl (folder)")
     revision: str | None = Field(description="pinned Hub revision (hub only)")
@@ -87,11 +97,22 @@ class DataParams(_Strict):
     page: PageLayout
     strength: StrengthLevels
     workers: PositiveInt = Field(description="processes generating documents")
+    test_source: TestSource | None = Field(
+        default=None, description="the test split from another source (train on documents made here, test on "
+                                  "the Hub benchmark); null: data.source's own test split")
 
     @model_validator(mode="after")
     def _location_matches_source(self) -> DataParams:
         if self.source in ("hub", "local", "folder") and not self.location:
             raise ValueError(f"data.location is required when data.source is {self.source!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _training_documents_exist(self) -> DataParams:
+        if self.source == "hub":  # the pipeline's SFT and DPO need train and val splits
+            raise ValueError("data.source 'hub': the released benchmark has a test split only, and every base "
+                             "is fine-tuned on train and val; make them here (data.source: synthetic) or bring a "
+                             "folder, and read the benchmark as data.test_source: {source: hub, location: ...}")
         return self
 
     @model_validator(mode="after")
@@ -158,8 +179,8 @@ class ZooSize(_Strict):
         return self
 
 
-ExampleKind = Literal["easy", "clean24", "mono", "printed", "short", "lines", "blocks", "documents", "shapes", "places",
-                      "scenes"]
+ExampleKind = Literal["easy", "clean24", "mono", "printed", "short", "lines", "blocks", "documents",
+                      "handwritten_documents", "varied_documents", "shapes", "places", "scenes"]
 
 
 class CurriculumPhase(_Strict):
@@ -183,6 +204,12 @@ class CurriculumPhase(_Strict):
         default=None, description="from this phase on, the model reads every image as a band strip this many px "
                                   "wide: the image's data.block.line_height bands, each cropped to its ink, side "
                                   "by side (specocr.models.processing_charocr.band_strip); null: images as they are")
+    band_stretch: Annotated[float, Field(ge=1)] | None = Field(
+        default=None, description="with strip_width: every band widened by this factor before it is cut into "
+                                  "patches, so that glyphs narrower than a patch (the handwriting faces draw 4-6 px "
+                                  "per character, the printed ones ~8) get a patch each; null: 1")
+    review_share: Annotated[float, Field(ge=0, lt=1)] | None = Field(
+        default=None, description="this phase's chance of a review batch, instead of the level's review_share")
 
 
 class PretrainingStage(_Strict):
@@ -316,6 +343,13 @@ class DegenerationParams(_Strict):
     min_repeats: PositiveInt
 
 
+class TimingParams(_Strict):
+    """The timing pass whose median rate the cost model uses (specocr.evaluate.timing)."""
+
+    documents: PositiveInt = Field(description="the first this many test documents, read again in every pass")
+    passes: PositiveInt = Field(description="timed passes after a warm-up; their median is the rate")
+
+
 class EvalParams(_Strict):
     stages: list[Stage] = Field(min_length=1)
     max_new_tokens: PositiveInt
@@ -324,6 +358,7 @@ class EvalParams(_Strict):
     bootstrap_resamples: PositiveInt
     confidence: Probability
     degeneration: DegenerationParams
+    timing: TimingParams
 
 
 class TesseractParams(_Strict):

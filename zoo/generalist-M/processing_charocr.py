@@ -33,11 +33,13 @@ def ink_extent(band: np.ndarray, threshold: float = 60.0, min_pixels: int = 2,
 
 
 def band_strip(image: Image.Image, band_height: int = 16, patch: int = 8, margin: int = 2,
-               fixed_width: int | None = None, separator: int = 128) -> Image.Image:
+               fixed_width: int | None = None, separator: int = 128, stretch: float = 1.0) -> Image.Image:
     """A document's ``band_height`` px bands (its text lines), each cropped to its ink (plus ``margin`` px) and
     widened to whole patches, laid left to right with one solid grey patch between bands: reading a block
     becomes reading one long line, whose columns follow the transcription's characters and whose line breaks
-    are drawn. Blank bands are dropped; ``fixed_width`` pads the strip on the right to that many pixels."""
+    are drawn. Blank bands are dropped; ``fixed_width`` pads the strip on the right to that many pixels.
+    ``stretch`` > 1 widens every band by that factor (bilinear) before it is cut to patches: glyphs narrower
+    than a patch (handwriting faces draw 4-6 px per character) get a patch of their own."""
     pixels = np.asarray(image.convert("RGB"))
     height, width, _ = pixels.shape
     paper = int(np.median(pixels))
@@ -50,6 +52,9 @@ def band_strip(image: Image.Image, band_height: int = 16, patch: int = 8, margin
         if extent is None:
             continue
         crop = band[:, max(0, extent[0] - margin):min(width, extent[1] + margin)]
+        if stretch != 1.0:
+            wide = max(1, round(crop.shape[1] * stretch))
+            crop = np.asarray(Image.fromarray(crop).resize((wide, band_height), Image.Resampling.BILINEAR))
         crop = np.concatenate([crop, np.full((band_height, (-crop.shape[1]) % patch, 3), paper, np.uint8)], axis=1)
         if pieces:
             pieces.append(np.full((band_height, patch, 3), separator, np.uint8))
@@ -73,16 +78,18 @@ class CharOCRProcessor(Qwen2_5_VLProcessor):
     """Qwen2.5-VL processing for images and text only (no video processor, so no torchvision).
 
     With ``band_height`` set, every image is first laid out as a band strip (:func:`band_strip`, padded to
-    ``strip_width`` px): the zoo's level-2 models read documents so. Left unset, images go in as they are."""
+    ``strip_width`` px, each band widened by ``band_stretch``): the zoo's level-2 models read documents so.
+    Left unset, images go in as they are."""
 
     def __init__(self, image_processor=None, tokenizer=None, chat_template=None, band_height: int | None = None,
-                 strip_width: int | None = None, **kwargs):
+                 strip_width: int | None = None, band_stretch: float | None = None, **kwargs):
         self.image_token = "<|image_pad|>"
         self.video_token = "<|video_pad|>"
         self.image_token_id = tokenizer.convert_tokens_to_ids(self.image_token)
         self.video_token_id = tokenizer.convert_tokens_to_ids(self.video_token)
         self.band_height = band_height
         self.strip_width = strip_width
+        self.band_stretch = band_stretch
         ProcessorMixin.__init__(self, image_processor, tokenizer, chat_template=chat_template)
 
     def layout(self, image: Image.Image) -> Image.Image:
@@ -90,7 +97,8 @@ class CharOCRProcessor(Qwen2_5_VLProcessor):
         if not self.band_height:
             return image
         patch = self.image_processor.patch_size
-        return band_strip(image, self.band_height, patch, fixed_width=self.strip_width)
+        return band_strip(image, self.band_height, patch, fixed_width=self.strip_width,
+                          stretch=self.band_stretch or 1.0)
 
     def __call__(self, images=None, text=None, videos=None, **kwargs):
         if images is not None and self.band_height:

@@ -139,6 +139,35 @@ def build_benchmark(data: DataParams) -> datasets.DatasetDict:
     return datasets.DatasetDict(splits)
 
 
+def assemble_benchmark(data: DataParams) -> datasets.DatasetDict:
+    """The data stage's splits: train and val (and test) from ``data.source`` (generated here, or loaded), the
+    test split from ``data.test_source`` when it is set (then no test split is generated)."""
+    from specocr.data import load_benchmark
+
+    own_test = data.test_source is None
+    if data.source == "synthetic":
+        made = data if own_test else data.model_copy(update={"splits": data.splits.model_copy(update={"test": 0})})
+        splits = dict(build_benchmark(made))
+    else:
+        splits = dict(load_benchmark(data.source, data.location, revision=data.revision))
+        if not own_test:
+            splits.pop("test", None)
+    if not own_test:
+        source = data.test_source
+        splits["test"] = load_benchmark(source.source, source.location, revision=source.revision, split="test")
+    return datasets.DatasetDict({split: splits[split] for split in SPLITS if split in splits})
+
+
+def require_split(benchmark: datasets.DatasetDict, split: str) -> datasets.Dataset:
+    """``benchmark[split]``, or an error that says which params key gives that split (before any compute)."""
+    if split in benchmark:
+        return benchmark[split]
+    where = ("data.test_source (or data.source's own test split)" if split == "test" else
+             "data.source (synthetic documents or a folder with train.jsonl and val.jsonl; the Hub benchmark "
+             "has a test split only: set data.test_source for it)")
+    raise ValueError(f"the benchmark has no {split!r} split (splits: {sorted(benchmark)}); it comes from {where}")
+
+
 def character_coverage(dataset: datasets.Dataset, letters: str) -> dict[str, int]:
     """How often each of the domain's ``letters`` occurs in a split's ground truth (0 for absent ones)."""
     counts = Counter("".join(dataset["assistant_without_json"]))
@@ -179,6 +208,16 @@ def save_benchmark(benchmark: datasets.DatasetDict, out_dir: str | Path, card: s
         (out_dir / "README.md").write_text(card, encoding="utf-8")
 
 
+def _sources(data: DataParams) -> str:
+    own = "generated here" if data.source == "synthetic" else f"{data.source} `{data.location}`" + (
+        f" at revision `{data.revision}`" if data.revision else "")
+    if data.test_source is None:
+        return f"every split {own}"
+    test = data.test_source
+    revision = f" at revision `{test.revision}`" if test.revision else ""
+    return f"train and val {own}; test from {test.source} `{test.location}`{revision}"
+
+
 def dataset_card(data: DataParams, summary: dict[str, Any]) -> str:
     """A Hugging Face dataset card (YAML front matter + Markdown) with the numbers of this build."""
     test = summary.get("test", {})
@@ -205,6 +244,8 @@ Synthetic {domain.description} documents in the schema of
 `assistant_without_json`, plus `category`, `strength` (degradation 0-2) and `font`.
 Made by `specocr.data.generate` (stage `data` of `dvc repro`) with seed {data.seed}; the same parameters
 give a byte-identical dataset. Content: {domain.content_note}.
+
+Sources: {_sources(data)}.
 
 | split | documents | mean characters | max characters | {language} letters absent |
 |---|---|---|---|---|

@@ -63,7 +63,7 @@ class CorpusMetrics(BaseModel):
     degenerate_documents: int
     hit_token_limit_rate: float  # percent of documents
     json_validity_rate: float  # percent of documents
-    pages_per_second: float | None  # documents per second of measured wall time
+    pages_per_second: float | None  # documents per second: the timing pass's median, else the run's wall time
     degenerate_time_share: float | None  # percent of the wall time spent on degenerate outputs
 
 

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from specocr.evaluate.io import read_predictions, references_from_dataset
 from specocr.evaluate.metrics import CorpusMetrics, corpus_metrics
+from specocr.evaluate.timing import read_timing
 
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
@@ -63,9 +64,13 @@ def predict_with_engine(read: Callable, dataset: datasets.Dataset, out_dir: str 
 
 def write_metrics(out_dir: str | Path, dataset: datasets.Dataset, tail_chars: int, min_repeats: int,
                   bootstrap_resamples: int, confidence: float, seed: int) -> CorpusMetrics:
-    """Score ``out_dir/predictions.jsonl`` against ``dataset`` and write ``out_dir/metrics.json``."""
+    """Score ``out_dir/predictions.jsonl`` against ``dataset`` and write ``out_dir/metrics.json``; pages per
+    second come from ``out_dir/timing.json`` when a timing pass wrote one (:mod:`specocr.evaluate.timing`)."""
     out_dir = Path(out_dir)
     metrics = corpus_metrics(read_predictions(out_dir / PREDICTIONS), references_from_dataset(dataset), tail_chars,
                              min_repeats, bootstrap_resamples, confidence, seed)
+    timing = read_timing(out_dir)
+    if timing is not None:  # the dedicated timing pass, not the evaluation's own wall time
+        metrics = metrics.model_copy(update={"pages_per_second": timing.pages_per_second})
     (out_dir / METRICS).write_text(metrics.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return metrics

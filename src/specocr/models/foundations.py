@@ -267,9 +267,10 @@ def seed_from_export(export: Path, stage: PretrainingStage, work_dir: Path) -> i
 
 def use_layout(processor: CharOCRProcessor, phase: CurriculumPhase, block: BlockLayout) -> None:
     """Make the processor lay images out as ``phase`` says: band strips ``phase.strip_width`` px wide (bands
-    of ``block.line_height`` px), or as they are. The saved folder keeps the layout of its last phase."""
+    of ``block.line_height`` px, widened by ``phase.band_stretch``), or as they are. The saved folder keeps the layout of its last phase."""
     processor.band_height = block.line_height if phase.strip_width else None
     processor.strip_width = phase.strip_width
+    processor.band_stretch = phase.band_stretch if phase.strip_width else None
 
 
 @contextmanager
@@ -334,6 +335,10 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
         step = state["step"]
         curriculum = Curriculum(stage, **state["curriculum"])
         history = History(**json.loads((work_dir / HISTORY).read_text(encoding="utf-8")))
+        if (not curriculum.finished and curriculum.current.steps is not None
+                and step - curriculum.phase_start >= curriculum.current.steps):
+            # params now give the phase the run is in a length it has reached: the next phase begins here
+            curriculum.phase, curriculum.phase_start, curriculum.average = curriculum.phase + 1, step, None
         if not curriculum.finished and history.advances[-1][1] != curriculum.phase:
             # a finished level whose params now add phases after its last: the first of them begins here
             history.advances.append([step, curriculum.phase])
@@ -351,7 +356,8 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
         phase = curriculum.current
         _use_rate(scheduler, phase.learning_rate or learning_rate)
         use_layout(processor, phase, block)
-        kind, examples = phase_batch(level, phase.main, phase.review, stage.review_share, step, stage.batch_size,
+        review_share = stage.review_share if phase.review_share is None else phase.review_share
+        kind, examples = phase_batch(level, phase.main, phase.review, review_share, step, stage.batch_size,
                                      block, page, fakers, examples=phase.batch_size)
         batch = collate([example.as_prompt_completion() for example in examples])
         loss = model(**{key: value.to(model.device) for key, value in batch.items()}).loss

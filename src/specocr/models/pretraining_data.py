@@ -13,7 +13,9 @@ in params order into phases (:mod:`specocr.models.foundations`), easiest first:
 * general OCR (the analogue of Nanonets-OCR2 / olmOCR): ``printed`` lines of <= 36 characters in the
   benchmark's printed faces, ``short`` lines of <= 24 characters printed or handwriting-style, ``lines``
   full single lines and ``blocks`` of 3 lines, printed or handwriting-style, degradation up to strength 1;
-  ``documents`` of 1 to ``max_lines`` lines, asked with either prompt (plain text or the benchmark's JSON);
+  ``documents`` of 1 to ``max_lines`` lines, asked with either prompt (plain text or the benchmark's JSON),
+  ``handwritten_documents``, the same in handwriting faces only, and ``varied_documents``, half handwriting,
+  whose lines add form fields, numeric dates, amounts, capitals and every accented letter;
   English, French, Spanish, German and Italian text (Faker's words, names, addresses, numbers). Never the
   Portuguese templates of the benchmark: that is the domain step, done by SFT.
 
@@ -41,6 +43,7 @@ from specocr.params import BlockLayout, PageLayout
 
 OCR_PROMPT = "Read the text."  # short: with one token per character, every prompt character costs compute
 LOCALES = ("en_US", "fr_FR", "es_ES", "de_DE", "it_IT")
+VARIED_LOCALES = (*LOCALES, "pt_PT", "nl_NL", "pl_PL")  # the varied lines add Portugal's, Dutch and Polish
 COLOURS = {"red": (200, 40, 40), "green": (40, 150, 60), "blue": (40, 70, 200), "yellow": (220, 190, 30),
            "black": (20, 20, 20), "orange": (235, 130, 30), "purple": (130, 50, 160)}
 SHAPES = ("circle", "square", "triangle")
@@ -211,16 +214,63 @@ def _general_line(fake: Faker, rng: random.Random) -> str:
     return " ".join("".join(rng.choice(letters) for _ in range(rng.randint(2, 9))) for _ in range(rng.randint(1, 4)))
 
 
+#: Numeric dates as offices write them across the Latin-script world.
+DATE_FORMATS = ("%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y", "%d-%m-%Y", "%m/%d/%Y")
+CURRENCIES = ("EUR", "USD", "GBP", "CHF", "BRL", "€", "$", "£", "R$")
+
+
+def _amount(rng: random.Random) -> str:
+    """A money amount with either decimal convention ("1.234,56" or "1,234.56") and a currency."""
+    value = f"{rng.randint(0, 99999):,}"
+    cents = f"{rng.randint(0, 99):02d}"
+    number = f"{value.replace(',', '.')},{cents}" if rng.random() < 0.5 else f"{value}.{cents}"
+    currency = rng.choice(CURRENCIES)
+    return f"{currency} {number}" if rng.random() < 0.5 else f"{number} {currency}"
+
+
+def _varied_line(fake: Faker, rng: random.Random) -> str:
+    """A general line with the variety of real documents that :func:`_general_line` lacks: form fields
+    ("Label: value"), dates in several numeric formats, amounts, titles in capitals, and pseudo-words over
+    every letter of the general charset (accented capitals included), so that no character is read from
+    what a language model expects."""
+    kind = rng.random()
+    if kind < 0.25:
+        line = _general_line(fake, rng)
+    elif kind < 0.45:
+        value = rng.choice((fake.name, fake.city, fake.job, fake.company, fake.street_address, fake.phone_number))()
+        line = f"{fake.word().capitalize()}: {value}"
+    elif kind < 0.6:
+        day = fake.date_time(end_datetime=REFERENCE_TIME)
+        line = " ".join(rng.sample([day.strftime(rng.choice(DATE_FORMATS)), _amount(rng), fake.word(),
+                                    str(rng.randint(1, 99999)), day.strftime("%H:%M")], rng.randint(2, 4)))
+    elif kind < 0.75:
+        line = fake.sentence(nb_words=rng.randint(3, 9))
+    else:
+        charset = sorted(char for char in general_charset() if not char.isspace())
+        pools = ([c for c in charset if c.isalpha()], [c for c in charset if c.isdigit()],
+                 [c for c in charset if not c.isalnum()])
+
+        def draw() -> str:  # mostly letters (accented ones as often as plain), some digits and signs
+            return rng.choice(pools[rng.choices((0, 1, 2), weights=(0.8, 0.12, 0.08))[0]])
+
+        line = " ".join("".join(draw() for _ in range(rng.randint(1, 8))) for _ in range(rng.randint(1, 5)))
+    return line.upper() if rng.random() < 0.2 else line
+
+
+
+
 def ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker], lines: int,
-                category: str | None = None, structured: bool = False) -> Example:
+                category: str | None = None, structured: bool = False, varied: bool = False) -> Example:
     """A block of ``lines`` general Latin-script lines (fewer if the text is short), printed (70%) or
     handwritten (30%) unless ``category`` says which, degradation strength in [0, 1]; the answer is exactly
     the text drawn. ``structured``: asked with the pipeline's structured-OCR prompt, answered with the JSON
-    the benchmark's ground truth has (``{"text": ...}``, the general text having no header or footer)."""
+    the benchmark's ground truth has (``{"text": ...}``, the general text having no header or footer).
+    ``varied``: lines of :func:`_varied_line`, in :data:`VARIED_LOCALES`."""
     rng = random.Random(seed)
-    fake = fakers[rng.choice(LOCALES)]
+    fake = fakers[rng.choice(VARIED_LOCALES if varied else LOCALES)]
     fake.seed_instance(seed)
-    text = [to_charset(_general_line(fake, rng), general_charset()) for _ in range(lines)]
+    line = _varied_line if varied else _general_line
+    text = [to_charset(line(fake, rng), general_charset()) for _ in range(lines)]
     drawn_category = "handwritten" if rng.random() < 0.3 else "printed"
     category = category or drawn_category  # drawn either way, so the rest of the example does not shift
     content = DocumentContent(category, "general", None, ["\n".join(text)])
@@ -238,6 +288,24 @@ def document_example(seed: int, block: BlockLayout, page: PageLayout, fakers: di
     Portuguese templates."""
     rng = random.Random(seed * 7919 + 17)  # its own draws: ocr_example's are the document's
     return ocr_example(seed, block, page, fakers, rng.randint(1, block.max_lines), structured=rng.random() < 0.5)
+
+
+def handwritten_document_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker]) -> Example:
+    """:func:`document_example`, always handwriting-style: a phase that drills the faces whose glyphs are
+    narrower than a vision patch."""
+    rng = random.Random(seed * 7919 + 17)
+    return ocr_example(seed, block, page, fakers, rng.randint(1, block.max_lines), category="handwritten",
+                       structured=rng.random() < 0.5)
+
+
+def varied_document_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker]) -> Example:
+    """A document of 1 to ``block.max_lines`` varied lines (:func:`_varied_line`), handwriting-style half the
+    time, asked with either prompt: the variety of real documents (forms, dates, amounts, capitals, every
+    accented letter) in the benchmark's geometry, never its templates."""
+    rng = random.Random(seed * 7919 + 17)
+    lines, structured = rng.randint(1, block.max_lines), rng.random() < 0.5
+    category = "handwritten" if rng.random() < 0.5 else "printed"
+    return ocr_example(seed, block, page, fakers, lines, category=category, structured=structured, varied=True)
 
 
 def _truncate_words(text: str, max_chars: int) -> str:
@@ -336,7 +404,7 @@ def make_fakers() -> dict[str, Faker]:
     """One Faker per locale of the general lines. Faker's it_IT address provider builds its city list from a
     set, so the list's order, and the city a seed draws, follow Python's hash randomization (a different city
     in every process): sorted here, so that a seed draws the same line everywhere."""
-    fakers = {locale: Faker(locale) for locale in LOCALES}
+    fakers = {locale: Faker(locale) for locale in VARIED_LOCALES}
     for provider in fakers["it_IT"].get_providers():
         if provider.__module__ == "faker.providers.address.it_IT":
             provider.cities = sorted(provider.cities)
@@ -406,6 +474,8 @@ EXAMPLE_KINDS: dict[str, ExampleMaker] = {
     "lines": lambda seed, block, page, fakers: ocr_example(seed, block, page, fakers, 1),
     "blocks": lambda seed, block, page, fakers: ocr_example(seed, block, page, fakers, 3),
     "documents": document_example,
+    "handwritten_documents": handwritten_document_example,
+    "varied_documents": varied_document_example,
     "shapes": lambda seed, block, page, fakers: shape_example(seed, width=block.width),
     "places": lambda seed, block, page, fakers: place_example(seed, width=block.width),
     "scenes": lambda seed, block, page, fakers: scene_example(seed, width=block.width),

@@ -18,7 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from specocr.report.scoreboard import STAGES, size_key, technique_label  # noqa: E402
 
@@ -67,31 +68,79 @@ def degeneration_by_stage(reproduced: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def _pareto_panel(ax: plt.Axes, frame: pd.DataFrame, title: str) -> None:
-    priced = frame.dropna(subset=["usd_per_million_pages"])
-    if priced.empty:
-        ax.set_title(f"{title}\n(no priced system)")
-        return
-    sns.scatterplot(priced, x="usd_per_million_pages", y="score", hue="kind", style="kind", s=60, ax=ax)
+def _dollar_axis(ax: plt.Axes) -> None:
+    """A log cost axis labelled in dollars at its decades (and at 2x and 5x when it spans less than two),
+    never at every minor tick, so that no two labels overlap."""
+    ax.set_xscale("log")
+    low, high = ax.get_xlim()
+    subs = (1.0, 2.0, 5.0) if high / low < 100 else (1.0,)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value:,.6g}"))
+    ax.set_xlabel("cost per million pages (USD, log scale)")
+
+
+def _frontier_line(ax: plt.Axes, priced: pd.DataFrame) -> None:
     frontier = pareto_frontier(priced)
     ax.plot(frontier["usd_per_million_pages"], frontier["score"], color="grey", linestyle="--", linewidth=1,
             zorder=0, label="Pareto frontier")
-    for _, row in priced.iterrows():
-        ax.annotate(row["label"], (row["usd_per_million_pages"], row["score"]), fontsize=6, xytext=(3, 3),
+
+
+def _reproduced_panel(ax: plt.Axes, frame: pd.DataFrame, title: str) -> None:
+    """Models: one colour per base, one marker per stage, the stages of a base joined in ladder order (no
+    text labels: a base's stages sit close together in cost); engines and imported systems labelled."""
+    priced = frame.dropna(subset=["usd_per_million_pages"])
+    ax.set_title(title if not priced.empty else f"{title}\n(no priced system)")
+    if priced.empty:
+        return
+    models = priced[priced["kind"] == "model"]
+    bases = list(dict.fromkeys(models["system"]))
+    colours = dict(zip(bases, sns.color_palette("colorblind", len(bases))))
+    markers = dict(zip(STAGES, ("o", "s", "^", "D")))
+    for base in bases:
+        rows = models[models["system"] == base].set_index("stage").reindex([s for s in STAGES]).dropna(subset=["score"])
+        ax.plot(rows["usd_per_million_pages"], rows["score"], color=colours[base], linewidth=0.8, alpha=0.6)
+        for stage, row in rows.iterrows():
+            ax.scatter(row["usd_per_million_pages"], row["score"], color=colours[base], marker=markers[stage],
+                       s=45, zorder=3)
+    others = priced[priced["kind"] != "model"]
+    ax.scatter(others["usd_per_million_pages"], others["score"], color="black", marker="X", s=55, zorder=3)
+    for _, row in others.iterrows():
+        ax.annotate(row["label"], (row["usd_per_million_pages"], row["score"]), fontsize=7, xytext=(4, -10),
                     textcoords="offset points")
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value:,.6g}"))
-    ax.set_xlabel("cost per million pages (USD, log scale)")
+    _frontier_line(ax, priced)
+    _dollar_axis(ax)
     ax.set_ylabel("score")
-    ax.set_title(title)
-    ax.legend(fontsize=7)
+    ax.set_ylim(0, 1)
+    handles = [Line2D([], [], color=colours[b], marker="o", linestyle="-", label=b) for b in bases]
+    handles += [Line2D([], [], color="grey", marker=markers[s], linestyle="", label=STAGE_NAMES[s])
+                for s in STAGES if s in set(models["stage"])]
+    handles += [Line2D([], [], color="black", marker="X", linestyle="", label="OCR engine"),
+                Line2D([], [], color="grey", linestyle="--", label="Pareto frontier")]
+    ax.legend(handles=handles, fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+
+
+def _reported_panel(ax: plt.Axes, frame: pd.DataFrame, title: str) -> None:
+    """The paper's systems with a price: at their API price, or at a cost the paper gives as a ratio."""
+    priced = frame.dropna(subset=["usd_per_million_pages"]).assign(
+        kind=lambda f: f["kind"].replace({"reported": "reported (API price)"}))
+    ax.set_title(title if not priced.empty else f"{title}\n(no priced system)")
+    if priced.empty:
+        return
+    sns.scatterplot(priced, x="usd_per_million_pages", y="score", hue="kind", style="kind", s=60, ax=ax)
+    for _, row in priced.iterrows():
+        ax.annotate(row["label"], (row["usd_per_million_pages"], row["score"]), fontsize=7, xytext=(4, 4),
+                    textcoords="offset points")
+    _frontier_line(ax, priced)
+    _dollar_axis(ax)
+    ax.set_ylabel("score")
+    ax.legend(fontsize=7, loc="lower right")
 
 
 def pareto(reproduced: pd.DataFrame, reported: pd.DataFrame, measured_on: str) -> plt.Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
-    _pareto_panel(axes[0], reproduced, f"Reproduced here (priced as {measured_on})")
-    _pareto_panel(axes[1], reported.assign(kind="reported (API price)"),
-                  "Reported by the paper (scores on the real benchmark)")
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1.15, 1]})
+    _reproduced_panel(axes[0], reproduced, f"Reproduced here (priced as {measured_on})")
+    _reported_panel(axes[1], reported, "Reported by the paper (scores on the real benchmark)")
     fig.tight_layout()
     return fig
 

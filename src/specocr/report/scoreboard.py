@@ -53,7 +53,7 @@ class Row:
     system: str
     stage: str
     label: str
-    kind: str  # model | engine | imported | reported
+    kind: str  # model | engine | imported | reported | reported (cost derived)
     score: float
     ci_low: float | None = None
     ci_high: float | None = None
@@ -142,6 +142,19 @@ def reported_rows(reported_path: str | Path, params) -> list[Row]:
                         score=entry["score"], degeneration=entry.get("degeneration"),
                         usd_per_million_pages=None if cost is None else cost.usd_per_million_pages,
                         cost_basis=None if cost is None else cost.basis, source=entry["source"]))
+    # A cost the paper states only as a ratio to another system's ("~52x cheaper than Claude Opus 4.6")
+    by_name = {row.system: row for row in rows}
+    for entry, row in zip(reported["systems"], rows):
+        ratio = entry.get("cheaper_than")
+        if ratio is None:
+            continue
+        other = by_name.get(ratio["system"])
+        if other is None or other.usd_per_million_pages is None:
+            raise ValueError(f"{reported_path}: {entry['name']} is priced against {ratio['system']!r}, which has "
+                             "no API price in params cost.apis")
+        row.usd_per_million_pages = other.usd_per_million_pages / ratio["factor"]
+        row.kind = "reported (cost derived)"
+        row.cost_basis = f"derived: 1/{ratio['factor']:g} of {ratio['system']}'s ({ratio['source']})"
     return rows
 
 
