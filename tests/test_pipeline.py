@@ -84,6 +84,12 @@ def test_smoke_pipeline_runs_and_writes_its_outputs(project: Path) -> None:
     assert shown.returncode == 0 and "reports/data/summary.json" in shown.stdout
     assert "results/tesseract/vanilla/metrics.json" in shown.stdout
     assert "results/ocr-S/dpo/metrics.json" in shown.stdout
+    assert "paper/claims.json" not in shown.stdout  # verdicts in words are an output, not a metric
+    assert str(project) not in shown.stdout  # no absolute path of the clone among the metrics
+    for executed in (project / "reports" / "notebooks").glob("*.ipynb"):  # what a reviewer opens first
+        text = executed.read_text(encoding="utf-8")
+        assert "IProgress not found" not in text and "Loading weights" not in text, executed.name
+        assert "is_gradient_checkpointing" not in text, executed.name
 
 
 def test_nothing_changed_means_nothing_runs(project: Path) -> None:

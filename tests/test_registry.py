@@ -92,3 +92,17 @@ def test_the_bases_stage_command_names_a_missing_zoo_base(tmp_path: Path, monkey
     assert result.exit_code == 2 and "specocr pretrain ocr-S" in result.output
     result = CliRunner().invoke(app, ["materialize-base", "ocr-X"])
     assert result.exit_code == 2 and "unknown base 'ocr-X'" in result.output
+
+
+def test_a_zoo_model_loads_without_a_progress_bar_and_leaves_bars_on(default_params, tmp_path: Path, capfd) -> None:
+    from transformers.utils import logging as hf_logging
+
+    from specocr.models.registry import load_model_folder
+    from specocr.models.zoo import build_model, save_base
+
+    model, processor = build_model("S", default_params.zoo, seed=0)
+    folder = save_base(model, processor, tmp_path / "tiny", "# card\n")
+    capfd.readouterr()
+    load_model_folder(folder, device="cpu")
+    assert "Loading weights" not in capfd.readouterr().err  # a sub-second load draws no bar in a notebook
+    assert hf_logging.is_progress_bar_enabled()  # a Hub model's long load still gets its bar

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import typer
@@ -64,6 +66,12 @@ def notebook(
         raise typer.Exit(code=2)
     executed = Path("reports") / "notebooks" / f"{output or name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
+    # The kernel inherits this. Libraries import tqdm.auto, which warns that the widget bars it prefers are
+    # absent (the text bars it falls back to are what a reader of the executed notebook should see); trl
+    # reads a transformers property that transformers 5 deprecates. Neither is the reader's to act on.
+    os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"),
+                                                          "ignore:IProgress not found",
+                                                          "ignore:`is_gradient_checkpointing` is deprecated"]))
     papermill.execute_notebook(str(source), str(executed), parameters=values, kernel_name="python3",
                                progress_bar=False)
     html = Path("reports") / "html" / f"{output or name}.html"

@@ -29,6 +29,7 @@ def load_model_folder(folder: str | Path, dtype: torch.dtype = torch.float32, de
     code you run). Padding goes on the left, as batched generation needs."""
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
+    from specocr.models.zoo import quiet_loading
     from specocr.train.quant import is_quantized_folder, load_quantized
 
     folder = Path(folder)
@@ -38,7 +39,8 @@ def load_model_folder(folder: str | Path, dtype: torch.dtype = torch.float32, de
     if is_quantized_folder(folder):  # int8 dynamic quantization runs on the CPU only
         model = load_quantized(folder)
     else:
-        model = AutoModelForImageTextToText.from_pretrained(folder, dtype=dtype).to(device)
+        with quiet_loading(folder):
+            model = AutoModelForImageTextToText.from_pretrained(folder, dtype=dtype).to(device)
     processor = AutoProcessor.from_pretrained(folder, trust_remote_code=True)
     processor.tokenizer.padding_side = "left"
     return model, processor

@@ -15,6 +15,8 @@ A built model is saved with ``save_pretrained`` into one folder that transformer
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from pathlib import Path
 
 import torch
@@ -143,6 +145,28 @@ def load_base(folder: str | Path, dtype: torch.dtype = torch.float32) -> tuple[Q
     folder = Path(folder)
     if not (folder / "config.json").is_file():
         raise FileNotFoundError(f"no model in {folder} (config.json missing)")
-    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(folder, dtype=dtype)
+    with quiet_loading(folder):
+        model = Qwen2_5_VLForConditionalGeneration.from_pretrained(folder, dtype=dtype)
     processor = CharOCRProcessor.from_pretrained(folder)
     return model, processor
+
+
+#: Weights below this size load in well under a second: a progress bar for them is noise in a notebook.
+QUIET_BELOW_BYTES = 200 * 2**20
+
+
+@contextmanager
+def quiet_loading(folder: str | Path):
+    """Within the block, transformers shows no "Loading weights" bar if ``folder``'s weights are small
+    (a zoo model); a Hub model's load, which takes a while, keeps its bar."""
+    from transformers.utils import logging as hf_logging
+
+    small = sum(f.stat().st_size for f in Path(folder).glob("*.safetensors")) < QUIET_BELOW_BYTES
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    if small and was_enabled:
+        hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if small and was_enabled:
+            hf_logging.enable_progress_bar()

@@ -120,7 +120,10 @@ def resumable(trainer_class: type) -> type:
             model = model or self.model
             if isinstance(model, PeftModel):  # adapters are saved and loaded by peft under its own names
                 return super()._load_from_checkpoint(resume_from_checkpoint, model)
-            saved = type(model).from_pretrained(resume_from_checkpoint, dtype=next(model.parameters()).dtype)
+            from specocr.models.zoo import quiet_loading
+
+            with quiet_loading(resume_from_checkpoint):
+                saved = type(model).from_pretrained(resume_from_checkpoint, dtype=next(model.parameters()).dtype)
             model.load_state_dict(saved.state_dict(), strict=True)
 
     Resumable.__name__ = Resumable.__qualname__ = f"Resumable{trainer_class.__name__}"

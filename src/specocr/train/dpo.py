@@ -215,6 +215,7 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
     from trl import DPOTrainer
 
     from specocr.models.registry import load_model_folder
+    from specocr.models.zoo import quiet_loading
 
     sft_folder, out_dir = Path(sft_folder), Path(out_dir)
     torch.set_num_threads(dpo.threads)
@@ -227,8 +228,9 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
     history: list[dict] = []
     steps = 0
     if pairs:
-        trainer = resumable(DPOTrainer)(model=model, args=dpo_config(dpo, Path(checkpoint_dir), seed),
-                                        train_dataset=dpo_dataset(documents, pairs), processing_class=processor)
+        with quiet_loading(sft_folder):  # trl loads its reference copy of the model from the folder
+            trainer = resumable(DPOTrainer)(model=model, args=dpo_config(dpo, Path(checkpoint_dir), seed),
+                                            train_dataset=dpo_dataset(documents, pairs), processing_class=processor)
         trainer.train(resume_from_checkpoint=resume or None)
         model, history, steps = trainer.model, trainer.state.log_history, trainer.state.global_step
     seconds = time.perf_counter() - started
