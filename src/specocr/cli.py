@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 
 import typer
@@ -161,7 +160,7 @@ def evaluate(
     come from the timing pass (eval.timing), written to timing.json."""
     from specocr.baselines import ENGINES, EngineUnavailable, get_engine
     from specocr.evaluate.run import predict_with_engine, write_metrics
-    from specocr.evaluate.timing import time_engine, time_model, write_timing
+    from specocr.evaluate.timing import time_engine, time_model, timing_images, write_timing
     from specocr.models.registry import is_model_folder, load_model_folder
 
     params = _params_or_exit(params_file)
@@ -170,9 +169,7 @@ def evaluate(
         raise typer.Exit(code=2)
     dataset = resolve_dataset(data, split)
 
-    def timed_images() -> list:  # the timing pass's documents (eval.timing)
-        return list(dataset.select(range(min(params.eval.timing.documents, len(dataset))))["image"])
-
+    timed = timing_images(dataset, params.eval.timing.documents)
     if system in ENGINES:
         try:
             engine = get_engine(system, params.baselines)
@@ -182,7 +179,7 @@ def evaluate(
         label = engine.label
         with engine:
             predict_with_engine(engine.read, dataset, out, label)
-            write_timing(out, time_engine(engine.read, timed_images(), params.eval.timing.passes))
+            write_timing(out, time_engine(engine.read, timed, params.eval.timing.passes))
     else:
         import torch
 
@@ -192,9 +189,8 @@ def evaluate(
         model, processor = load_model_folder(system)
         label = system
         predict_with_model(model, processor, dataset, out, params.eval.max_new_tokens, params.eval.batch_size, label)
-        images = timed_images()
-        write_timing(out, time_model(model, processor, images, params.eval.max_new_tokens,
-                                     min(params.eval.batch_size, len(images)), params.eval.timing.passes))
+        write_timing(out, time_model(model, processor, timed, params.eval.max_new_tokens,
+                                     min(params.eval.batch_size, len(timed)), params.eval.timing.passes))
     metrics = write_metrics(out, dataset, params.eval.degeneration.tail_chars, params.eval.degeneration.min_repeats,
                             params.eval.bootstrap_resamples, params.eval.confidence, params.seed)
     _print_metrics(f"{label} on {data} [{split}]", metrics)

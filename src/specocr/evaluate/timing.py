@@ -40,32 +40,38 @@ def median_timing(rates: list[float], documents: int, batch_size: int | None) ->
                   batch_size=batch_size, threads=torch.get_num_threads())
 
 
+def timing_images(dataset, documents: int) -> list:
+    """The images of the timing pass: the first ``documents`` of ``dataset`` (all, if it has fewer)."""
+    return list(dataset.select(range(min(documents, len(dataset))))["image"])
+
+
+def _median_of_passes(read_all: Callable[[], None], documents: int, passes: int, batch_size: int | None) -> Timing:
+    rates = []
+    for _ in range(passes):
+        started = time.perf_counter()
+        read_all()
+        rates.append(documents / (time.perf_counter() - started))
+    return median_timing(rates, documents, batch_size)
+
+
 def time_model(model, processor, images: list, max_new_tokens: int, batch_size: int, passes: int) -> Timing:
     """Greedy decoding of ``images`` in batches of ``batch_size``, as the evaluation decodes them, timed
     ``passes`` times after one short warm-up batch."""
     from specocr.evaluate.generate import generate_batch
 
-    model.eval()
-    generate_batch(model, processor, images[:batch_size], WARMUP_TOKENS)
-    rates = []
-    for _ in range(passes):
-        started = time.perf_counter()
+    def read_all() -> None:
         for start in range(0, len(images), batch_size):
             generate_batch(model, processor, images[start:start + batch_size], max_new_tokens)
-        rates.append(len(images) / (time.perf_counter() - started))
-    return median_timing(rates, len(images), batch_size)
+
+    model.eval()
+    generate_batch(model, processor, images[:batch_size], WARMUP_TOKENS)
+    return _median_of_passes(read_all, len(images), passes, batch_size)
 
 
 def time_engine(read: Callable, images: list, passes: int) -> Timing:
     """An OCR engine reading ``images`` one by one, timed ``passes`` times after reading the first once."""
     read(images[0])
-    rates = []
-    for _ in range(passes):
-        started = time.perf_counter()
-        for image in images:
-            read(image)
-        rates.append(len(images) / (time.perf_counter() - started))
-    return median_timing(rates, len(images), None)
+    return _median_of_passes(lambda: [read(image) for image in images], len(images), passes, None)
 
 
 def write_timing(out_dir: str | Path, timing: Timing) -> Path:

@@ -267,7 +267,8 @@ def seed_from_export(export: Path, stage: PretrainingStage, work_dir: Path) -> i
 
 def use_layout(processor: CharOCRProcessor, phase: CurriculumPhase, block: BlockLayout) -> None:
     """Make the processor lay images out as ``phase`` says: band strips ``phase.strip_width`` px wide (bands
-    of ``block.line_height`` px, widened by ``phase.band_stretch``), or as they are. The saved folder keeps the layout of its last phase."""
+    of ``block.line_height`` px, widened by ``phase.band_stretch``), or as they are. The saved folder keeps the
+    layout of its last phase."""
     processor.band_height = block.line_height if phase.strip_width else None
     processor.strip_width = phase.strip_width
     processor.band_stretch = phase.band_stretch if phase.strip_width else None

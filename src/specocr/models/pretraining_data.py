@@ -281,29 +281,34 @@ def ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[st
     return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
 
 
+def _document_draws(seed: int, block: BlockLayout) -> tuple[random.Random, int, bool]:
+    """A document kind's own draws (its generator, line count 1..``block.max_lines``, which prompt), apart
+    from ``ocr_example``'s, which are the document's."""
+    rng = random.Random(seed * 7919 + 17)
+    return rng, rng.randint(1, block.max_lines), rng.random() < 0.5
+
+
 def document_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker]) -> Example:
     """A general document of 1 to ``block.max_lines`` lines (uniform), printed or handwriting-style, asked
     with "Read the text." (plain answer) or, half the time, with the pipeline's structured-OCR prompt (JSON
     answer): level 2's whole-document reading, in the benchmark's geometry and JSON schema, never its
     Portuguese templates."""
-    rng = random.Random(seed * 7919 + 17)  # its own draws: ocr_example's are the document's
-    return ocr_example(seed, block, page, fakers, rng.randint(1, block.max_lines), structured=rng.random() < 0.5)
+    _, lines, structured = _document_draws(seed, block)
+    return ocr_example(seed, block, page, fakers, lines, structured=structured)
 
 
 def handwritten_document_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker]) -> Example:
     """:func:`document_example`, always handwriting-style: a phase that drills the faces whose glyphs are
     narrower than a vision patch."""
-    rng = random.Random(seed * 7919 + 17)
-    return ocr_example(seed, block, page, fakers, rng.randint(1, block.max_lines), category="handwritten",
-                       structured=rng.random() < 0.5)
+    _, lines, structured = _document_draws(seed, block)
+    return ocr_example(seed, block, page, fakers, lines, category="handwritten", structured=structured)
 
 
 def varied_document_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker]) -> Example:
     """A document of 1 to ``block.max_lines`` varied lines (:func:`_varied_line`), handwriting-style half the
     time, asked with either prompt: the variety of real documents (forms, dates, amounts, capitals, every
     accented letter) in the benchmark's geometry, never its templates."""
-    rng = random.Random(seed * 7919 + 17)
-    lines, structured = rng.randint(1, block.max_lines), rng.random() < 0.5
+    rng, lines, structured = _document_draws(seed, block)
     category = "handwritten" if rng.random() < 0.5 else "printed"
     return ocr_example(seed, block, page, fakers, lines, category=category, structured=structured, varied=True)
 

@@ -16,7 +16,6 @@ A built model is saved with ``save_pretrained`` into one folder that transformer
 from __future__ import annotations
 
 from contextlib import contextmanager
-
 from pathlib import Path
 
 import torch

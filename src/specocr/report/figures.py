@@ -98,7 +98,7 @@ def _reproduced_panel(ax: plt.Axes, frame: pd.DataFrame, title: str) -> None:
     colours = dict(zip(bases, sns.color_palette("colorblind", len(bases))))
     markers = dict(zip(STAGES, ("o", "s", "^", "D")))
     for base in bases:
-        rows = models[models["system"] == base].set_index("stage").reindex([s for s in STAGES]).dropna(subset=["score"])
+        rows = models[models["system"] == base].set_index("stage").reindex(list(STAGES)).dropna(subset=["score"])
         ax.plot(rows["usd_per_million_pages"], rows["score"], color=colours[base], linewidth=0.8, alpha=0.6)
         for stage, row in rows.iterrows():
             ax.scatter(row["usd_per_million_pages"], row["score"], color=colours[base], marker=markers[stage],
