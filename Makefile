@@ -1,6 +1,6 @@
 # specocr: two commands on a fresh Debian machine with Python 3.11.
 #   make repro                          set up, then `dvc repro` of the embedded default (params.yaml)
-#   make repro PARAMS=params/smoke.yaml the same pipeline on another params file (copied onto params.yaml)
+#   make repro PARAMS=params/smoke.yaml the same pipeline on an overlay of params.yaml (composed onto params.yaml)
 #   make test                           set up, then the test suite (what CI runs)
 #   make zoo                            pretrain the four zoo bases in order (resumable; hours on a CPU)
 #   make paper                          the companion paper's PDF from paper/ (needs LaTeX)
@@ -20,8 +20,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-por fonts-dejavu-core fonts-liberati
 
 repro: setup
 ifneq ($(PARAMS),params.yaml)
-	$(BIN)/specocr check-params $(PARAMS)
-	cp $(PARAMS) params.yaml
+	$(BIN)/specocr compose-params $(PARAMS) --out params.yaml
 	@echo "params.yaml now holds $(PARAMS); 'git checkout params.yaml && make repro' returns to the default."
 endif
 	PATH="$(BIN):$$PATH" dvc repro

@@ -112,7 +112,7 @@ def test_bases_get_the_band_layout_without_touching_the_zoo(default_params, tmp_
     assert (config["band_height"], config["strip_width"]) == (default_params.data.block.line_height, 2048)
     assert zoo_config.read_bytes() == before  # a hard link would have carried the edit into the zoo
     assert os.stat(copied / "model.safetensors").st_ino == os.stat(tmp_path / "zoo" / "ocr-S" / "model.safetensors").st_ino
-    with pytest.raises(ValueError, match="Hub base keeps its own"):
+    with pytest.raises(ValueError, match="a Hub base and its stand-in keep"):
         BaseSpec(source="hub", location="Qwen/Qwen2.5-VL-3B-Instruct", revision="main", level=1, size="3B",
                  analogue_of=None, strip_width=2048)
 

@@ -143,3 +143,53 @@ def test_a_phase_for_one_size_is_left_out_of_the_others_curricula(tree: dict) ->
     assert only_s, "the default params have no S-only phase: this test needs one"
     assert params.zoo.level1.for_size("S").phases == phases
     assert params.zoo.level1.for_size("M").phases == [p for i, p in enumerate(phases) if i not in only_s]
+
+
+@pytest.mark.parametrize("path", PARAMS_FILES[1:], ids=lambda p: p.name)
+def test_every_other_params_file_is_an_overlay_of_the_default(path: Path) -> None:
+    """No second copy of params.yaml to drift from it: each file under params/ says only what differs."""
+    from specocr.params import read_tree
+
+    chain, current = [], path
+    while True:
+        own = yaml.load(current.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # no tags resolved
+        if "overlay_of" not in own:
+            break
+        current = (current.parent / own["overlay_of"]).resolve()
+        chain.append(current)
+    assert chain and chain[-1] == (ROOT / "params.yaml").resolve(), chain
+    assert read_tree(path).keys() == read_tree(ROOT / "params.yaml").keys()
+
+
+def test_an_overlay_merges_mappings_and_replaces_lists_scalars_and_tagged_mappings(tmp_path: Path) -> None:
+    from specocr.params import read_tree
+
+    (tmp_path / "base.yaml").write_text(
+        "a: {x: 1, y: [1, 2], z: {p: 1, q: 2}}\nb: {m: 1, n: 2}\nc: 3\n", encoding="utf-8")
+    (tmp_path / "overlays").mkdir()
+    (tmp_path / "overlays" / "one.yaml").write_text(
+        "overlay_of: ../base.yaml\na: {y: [3], z: {q: 5}}\nb: !replace {k: 0}\n", encoding="utf-8")
+    (tmp_path / "overlays" / "two.yaml").write_text("overlay_of: one.yaml\nc: null\n", encoding="utf-8")
+    assert read_tree(tmp_path / "overlays" / "two.yaml") == {
+        "a": {"x": 1, "y": [3], "z": {"p": 1, "q": 5}}, "b": {"k": 0}, "c": None}
+    (tmp_path / "loop.yaml").write_text("overlay_of: loop.yaml\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="loops back to itself"):
+        read_tree(tmp_path / "loop.yaml")
+
+
+def test_compose_writes_the_whole_tree_and_is_never_a_base_itself(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from specocr.cli import app
+    from specocr.params import read_tree
+
+    composed = tmp_path / "params.yaml"
+    result = CliRunner().invoke(app, ["compose-params", str(ROOT / "params" / "smoke.yaml"), "--out", str(composed)])
+    assert result.exit_code == 0, result.output
+    assert load_params(composed) == load_params(ROOT / "params" / "smoke.yaml")
+    assert read_tree(composed) == read_tree(ROOT / "params" / "smoke.yaml")
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "es.yaml").write_text((ROOT / "params" / "es.yaml").read_text(encoding="utf-8"),
+                                                 encoding="utf-8")
+    with pytest.raises(ParamsError, match="written by `specocr compose-params`.*git checkout params.yaml"):
+        load_params(tmp_path / "params" / "es.yaml")  # es on top of smoke would be neither

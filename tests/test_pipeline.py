@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from specocr.data.schema import STRUCTURED_OCR_PROMPT
+from specocr.models.conventions import CONVENTIONS_FILE, folder_prompt
+from specocr.params import read_tree
+
 ROOT = Path(__file__).resolve().parents[1]
-SMOKE = yaml.safe_load((ROOT / "params" / "smoke.yaml").read_text(encoding="utf-8"))
+SMOKE = read_tree(ROOT / "params" / "smoke.yaml")
 BASES, STAGES, ENGINES = list(SMOKE["bases"]), SMOKE["eval"]["stages"], SMOKE["baselines"]["engines"]
 TEST_DOCUMENTS = SMOKE["data"]["splits"]["test"]
 pytestmark = pytest.mark.slow
@@ -24,15 +28,16 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
-def fresh_clone(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
-    """The git-tracked files (what a fresh clone has), with params/smoke.yaml as params.yaml."""
+def fresh_clone(tmp_path_factory: pytest.TempPathFactory, name: str, params_file: str = "params/smoke.yaml") -> Path:
+    """The git-tracked files (what a fresh clone has), with ``params_file`` as params.yaml."""
     copy = tmp_path_factory.mktemp(name) / "specocr"
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True)
     for file in filter(None, listed.stdout.split("\0")):
         if (ROOT / file).is_file():
             (copy / file).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / file, copy / file)
-    shutil.copy2(copy / "params" / "smoke.yaml", copy / "params.yaml")
+    composed = run(["specocr", "compose-params", params_file, "--out", "params.yaml"], copy)  # as make repro does
+    assert composed.returncode == 0, composed.stdout + composed.stderr
     (copy / "dvc.lock").unlink(missing_ok=True)
     subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
     return copy
@@ -70,6 +75,9 @@ def test_smoke_pipeline_runs_and_writes_its_outputs(project: Path) -> None:
         quant = json.loads((project / "reports" / "quant" / base / "summary.json").read_text(encoding="utf-8"))
         assert quant["int8_weight_bytes"] < quant["float_weight_bytes"]
         assert (project / "models" / base / "quant" / "config.json").is_file()
+        for folder in ("vanilla", "sft", "dpo", "quant"):  # the base's prompt, carried by every model made from it
+            assert (project / "models" / base / folder / CONVENTIONS_FILE).is_file(), (base, folder)
+            assert folder_prompt(project / "models" / base / folder) == STRUCTURED_OCR_PROMPT
         for stage in STAGES:
             metrics = json.loads((project / "results" / base / stage / "metrics.json").read_text(encoding="utf-8"))
             assert metrics["n_documents"] == TEST_DOCUMENTS and 0 <= metrics["score"]["mean"] <= 1, (base, stage)
@@ -157,3 +165,35 @@ def test_a_price_change_reruns_only_the_report(project: Path) -> None:
         assert changed == ["params", "report"], status.stdout
     finally:
         params.write_text(original, encoding="utf-8")
+
+
+def test_the_paper_scale_rehearsal_runs_on_stand_ins_and_a_hub_schema_parquet(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """params/paper-cpu.yaml: paper.yaml's keys and stages, with stand-ins at Qwen2.5-VL's processor geometry,
+    page-layout training documents, and a test parquet without categories."""
+    import datasets
+
+    rehearsal, paper = read_tree(ROOT / "params" / "paper-cpu.yaml"), read_tree(ROOT / "params" / "paper.yaml")
+    assert rehearsal.keys() == paper.keys() and rehearsal["bases"].keys() == paper["bases"].keys()
+    assert rehearsal["eval"]["stages"] == paper["eval"]["stages"]
+    project = fresh_clone(tmp_path_factory, "paper-cpu", "params/paper-cpu.yaml")
+    result = run(["dvc", "repro"], project)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    benchmark = datasets.load_from_disk(str(project / "data" / "benchmark"))
+    assert {split: len(ds) for split, ds in benchmark.items()} == {"train": 16, "val": 4, "test": 8}
+    assert set(benchmark["test"]["category"]) == {"unknown"} and benchmark["train"][0]["image"].size == (620, 877)
+    card = (project / "data" / "benchmark" / "README.md").read_text(encoding="utf-8")
+    assert "examples/hub-schema-test.parquet" in card
+    for base in rehearsal["bases"]:
+        vanilla = project / "models" / base / "vanilla"
+        vision = json.loads((vanilla / "config.json").read_text(encoding="utf-8"))["vision_config"]
+        assert (vision["patch_size"], vision["spatial_merge_size"]) == (14, 2)
+        image = json.loads((vanilla / "processor_config.json").read_text(encoding="utf-8"))["image_processor"]
+        assert image["size"]["longest_edge"] == 100352  # bases.<name>.max_pixels, written by the bases stage
+        for stage in rehearsal["eval"]["stages"]:
+            metrics = json.loads((project / "results" / base / stage / "metrics.json").read_text(encoding="utf-8"))
+            assert metrics["n_documents"] == 8, (base, stage)
+        assert not (project / "models" / base / "quant").exists()  # quant.bases is empty, as in paper.yaml
+    scoreboard = (project / "paper" / "tables" / "scoreboard.md").read_text(encoding="utf-8")
+    assert "Nanonets-OCR2-3B (SFT+DPO)" in scoreboard and "olmOCR-2-7B-1025" in scoreboard

@@ -348,6 +348,7 @@ def test_build_zoo_trains_each_size_level_1_then_level_2(tmp_path: Path, monkeyp
 
     tree = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
     tree["bases"] = {name: spec for name, spec in tree["bases"].items() if spec["size"] == "S"}
+    tree["quant"]["bases"] = list(tree["bases"])
     tree["zoo"].update(eval_examples=2, checkpoint_every=1)
     for level in ("level1", "level2"):
         tree["zoo"][level].update(steps={size: 2 for size in tree["zoo"]["sizes"]}, batch_size=2, warmup_steps=1)

@@ -37,6 +37,26 @@ def check_params(
     console.print(f"{path}: valid ({len(params.bases)} base models, data source {params.data.source!r})")
 
 
+@app.command("compose-params")
+def compose_params(
+    overlay: Path = typer.Argument(..., help="a params file, usually an overlay under params/"),
+    out: Path = typer.Option(Path("params.yaml"), help="where to write the whole tree (DVC reads params.yaml)"),
+) -> None:
+    """Write an overlay's whole parameter tree (its keys on top of its overlay_of files), validated first:
+    what `make repro PARAMS=FILE` runs before `dvc repro`."""
+    import yaml
+
+    from specocr.params import COMPOSED_MARK, read_tree
+
+    params = _params_or_exit(overlay)
+    tree = read_tree(overlay)
+    header = (f"{COMPOSED_MARK} {overlay}`: {overlay} on top of the files its overlay_of names.\n"
+              "# Edit those files, not this one; `git checkout params.yaml` returns to the embedded default.\n")
+    out.write_text(header + yaml.safe_dump(tree, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None),
+                   encoding="utf-8")
+    console.print(f"{out}: the whole tree of {overlay} ({len(params.bases)} base models)")
+
+
 @app.command()
 def notebook(
     name: str = typer.Argument(..., help="notebook under notebooks/, without .ipynb (e.g. 05_evaluate)"),
@@ -156,7 +176,8 @@ def evaluate(
 ) -> None:
     """Run a system over a benchmark split and score it exactly as the pipeline's stages do (resumable).
 
-    Models decode greedily with the structured-JSON prompt, eval.max_new_tokens and eval.batch_size; pages/s
+    Models decode greedily with their folder's prompt (the structured-JSON one unless the bases stage wrote
+    another), eval.max_new_tokens and eval.batch_size; pages/s
     come from the timing pass (eval.timing), written to timing.json."""
     from specocr.baselines import ENGINES, EngineUnavailable, get_engine
     from specocr.evaluate.run import predict_with_engine, write_metrics
@@ -184,17 +205,41 @@ def evaluate(
         import torch
 
         from specocr.evaluate.generate import predict_with_model
+        from specocr.models.conventions import folder_prompt
 
         torch.set_num_threads(params.eval.threads)
         model, processor = load_model_folder(system)
-        label = system
-        predict_with_model(model, processor, dataset, out, params.eval.max_new_tokens, params.eval.batch_size, label)
+        label, prompt = system, folder_prompt(system)
+        predict_with_model(model, processor, dataset, out, params.eval.max_new_tokens, params.eval.batch_size, label,
+                           prompt)
         write_timing(out, time_model(model, processor, timed, params.eval.max_new_tokens,
-                                     min(params.eval.batch_size, len(timed)), params.eval.timing.passes))
+                                     min(params.eval.batch_size, len(timed)), params.eval.timing.passes, prompt))
     metrics = write_metrics(out, dataset, params.eval.degeneration.tail_chars, params.eval.degeneration.min_repeats,
                             params.eval.bootstrap_resamples, params.eval.confidence, params.seed)
     _print_metrics(f"{label} on {data} [{split}]", metrics)
     console.print(f"wrote {out / 'predictions.jsonl'} and {out / 'metrics.json'}")
+
+
+@app.command("hub-parquet")
+def hub_parquet(
+    out: Path = typer.Argument(..., help="the parquet file to write"),
+    documents: int = typer.Option(..., min=1, help="how many test documents"),
+    params_file: Path = typer.Option(Path("params.yaml"), "--params", help="params file whose data section "
+                                     "(domain, layout, page, categories, test strengths) makes the documents"),
+) -> None:
+    """Synthetic test documents in the released benchmark's schema (id, image, image_base64, assistant,
+    assistant_without_json; no category): a stand-in for Dharma-AI/DharmaOCR-Benchmark that
+    ``data.test_source: {source: local, location: OUT}`` reads."""
+    from specocr.data.generate import build_benchmark
+    from specocr.data.hub import write_hub_parquet
+
+    params = _params_or_exit(params_file)
+    data = params.data.model_copy(update={
+        "source": "synthetic", "location": None, "revision": None, "test_source": None,
+        "splits": params.data.splits.model_copy(update={"train": 0, "val": 0, "test": documents})})
+    written = write_hub_parquet(build_benchmark(data)["test"], out)
+    console.print(f"wrote {documents} {data.layout} documents of domain {data.domain} to {written} "
+                  f"({written.stat().st_size / 1e6:.2f} MB)")
 
 
 @app.command()
@@ -240,7 +285,7 @@ def materialize_base_command(
         raise typer.Exit(code=2)
     try:
         folder = materialize_base(base, params, out or Path("models") / base / "vanilla")
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from error
     weights = sum(f.stat().st_size for f in folder.glob("*.safetensors"))

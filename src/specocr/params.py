@@ -1,5 +1,9 @@
 """The typed parameter tree: ``params.yaml`` (or any file under ``params/``) validated before any compute.
 
+The files under ``params/`` are overlays: ``overlay_of: ../params.yaml`` (a path relative to the file) and only
+the keys that differ. Mappings merge key by key; a mapping tagged ``!replace`` (``bases: !replace``) and any
+list or scalar replace the base's value. ``specocr compose-params FILE`` writes the whole tree.
+
 Every key is required and no key has a default here, so the YAML file is the single source of truth and
 DVC sees every value a stage depends on. Unknown keys and wrong types are rejected (strict mode: ``"5"`` is
 not an integer) with an error that names the key path, e.g. ``sft.learning_rate: Input should be a valid
@@ -132,11 +136,24 @@ class DataParams(_Strict):
 # --- base models ------------------------------------------------------------------------------------
 
 
-class BaseSpec(_Strict):
-    """One base model: where it comes from and where it stands on the specialization ladder."""
+class ProcessorSource(_Strict):
+    """Where a base's processor (image processor, tokenizer, chat template) comes from when it is not the
+    base's own folder: olmOCR-2's card loads Qwen2.5-VL-7B-Instruct's."""
 
-    source: Literal["zoo", "hub", "local"]
-    location: str = Field(description="zoo folder name, Hub model id, or local folder")
+    source: Literal["hub", "local"]
+    location: str = Field(description="Hub model id (hub) or a folder holding the processor's files (local)")
+    revision: str | None = Field(default=None, description="pinned Hub revision (hub only)")
+
+
+class BaseSpec(_Strict):
+    """One base model: where it comes from, where it stands on the specialization ladder, and the conventions
+    it is read with (prompt, image-size cap, processor), which the bases stage writes into its folder so that
+    every later stage and every model trained from it keeps them."""
+
+    source: Literal["zoo", "hub", "local", "stand_in"] = Field(
+        description="stand_in: a random-weight miniature of the Hub model named by location, built here "
+                    "(specocr.models.stand_ins), to rehearse the paper-scale path on a CPU")
+    location: str = Field(description="zoo folder name, Hub model id (hub, stand_in), or local folder")
     revision: str | None
     level: Literal[1, 2] = Field(description="1 generalist, 2 general-OCR specialist")
     size: str = Field(description="size label, e.g. S/M here, 3B/7B at paper scale")
@@ -147,11 +164,36 @@ class BaseSpec(_Strict):
                                   "specocr.models.processing_charocr.band_strip), whatever its own processor does; "
                                   "null: its processor as saved. The same value for every base of a ladder, so "
                                   "that the bases differ in their training only")
+    prompt: str | None = Field(
+        default=None, description="the instruction sent with every page to this base and the models trained from "
+                                  "it (vanilla, SFT, DPO, evaluation); null: the pipeline's structured-OCR prompt "
+                                  "(specocr.data.schema.STRUCTURED_OCR_PROMPT)")
+    min_pixels: PositiveInt | None = Field(
+        default=None, description="a Qwen2-VL-family image processor's lower bound on an image's pixels (it "
+                                  "resizes to multiples of its patch x merge size within the bounds); null: the "
+                                  "processor's own (Qwen2.5-VL: 3,136 = 56 x 56)")
+    max_pixels: PositiveInt | None = Field(
+        default=None, description="its upper bound; null: the processor's own (Qwen2.5-VL: 12,845,056 = "
+                                  "28 x 28 x 16,384)")
+    processor: ProcessorSource | None = Field(
+        default=None, description="take the processor's files from here instead of the base's folder; null: the "
+                                  "base's own")
 
     @model_validator(mode="after")
     def _strips_are_for_tiny_models(self) -> BaseSpec:
-        if self.strip_width is not None and self.source == "hub":
-            raise ValueError("strip_width is a layout of specocr's tiny models' processor; a Hub base keeps its own")
+        if self.strip_width is not None and self.source in ("hub", "stand_in"):
+            raise ValueError("strip_width is a layout of specocr's tiny models' processor; a Hub base and its "
+                             "stand-in keep Qwen2.5-VL's")
+        return self
+
+    @model_validator(mode="after")
+    def _zoo_processors_are_fixed(self) -> BaseSpec:
+        fixed = [key for key in ("min_pixels", "max_pixels", "processor") if getattr(self, key) is not None]
+        if fixed and self.source == "zoo":
+            raise ValueError(f"{', '.join(fixed)}: a zoo base's processor has the zoo's fixed geometry "
+                             "(strip_width sets its document layout)")
+        if self.min_pixels is not None and self.max_pixels is not None and self.min_pixels > self.max_pixels:
+            raise ValueError(f"min_pixels {self.min_pixels} is above max_pixels {self.max_pixels}")
         return self
 
 
@@ -333,6 +375,8 @@ class DpoParams(_Strict):
 
 class QuantParams(_Strict):
     method: Literal["int8_dynamic", "awq"] = Field(description="int8_dynamic on CPU; awq needs a GPU")
+    bases: list[str] = Field(description="the bases whose SFT+DPO model the quant stage quantizes (one quant@<base> "
+                                         "stage each); every base when eval.stages has quant")
 
 
 # --- evaluation and baselines -----------------------------------------------------------------------
@@ -471,6 +515,78 @@ class Params(_Strict):
                 raise ValueError(f"bases.{name}.size {base.size!r} is not one of zoo.sizes {sorted(self.zoo.sizes)}")
         return self
 
+    @model_validator(mode="after")
+    def _quantized_bases_exist(self) -> Params:
+        unknown = [name for name in self.quant.bases if name not in self.bases]
+        if unknown:
+            raise ValueError(f"quant.bases {unknown} are not in bases {sorted(self.bases)}")
+        missing = [name for name in self.bases if name not in self.quant.bases]
+        if "quant" in self.eval.stages and missing:
+            raise ValueError(f"eval.stages has quant, so quant.bases must name every base; it lacks {missing}")
+        return self
+
+
+# --- overlays ---------------------------------------------------------------------------------------
+
+#: The first line of a file that ``specocr compose-params`` wrote: never a base for another overlay.
+COMPOSED_MARK = "# Composed by `specocr compose-params"
+
+
+class Replace(dict):
+    """A mapping tagged ``!replace`` in an overlay: it replaces the base's mapping instead of merging into it."""
+
+
+class _OverlayLoader(yaml.SafeLoader):
+    pass
+
+
+_OverlayLoader.add_constructor("!replace", lambda loader, node: Replace(loader.construct_mapping(node, deep=True)))
+
+
+def merge_trees(base: object, overlay: object) -> object:
+    """``overlay`` on ``base``: mappings merge key by key (recursively), unless tagged ``!replace``; any other
+    value (a list, a scalar, null) replaces the base's."""
+    if isinstance(overlay, Replace):
+        return dict(overlay)
+    if isinstance(base, dict) and isinstance(overlay, dict):
+        merged = dict(base)
+        for key, value in overlay.items():
+            merged[key] = merge_trees(base[key], value) if key in base else _plain(value)
+        return merged
+    return _plain(overlay)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def read_tree(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
+    """The parameter tree of a params file: its own keys, on top of the file its ``overlay_of`` names
+    (relative to it), recursively. Not validated (:func:`parse_params` does that)."""
+    path = Path(path)
+    if path.resolve() in _seen:
+        raise ParamsError(f"{path}: overlay_of loops back to itself ({' -> '.join(map(str, _seen))})")
+    try:
+        text = path.read_text(encoding="utf-8")
+        tree = yaml.load(text, Loader=_OverlayLoader)  # noqa: S506 (a SafeLoader with one added tag)
+    except OSError as error:
+        raise ParamsError(f"{path}: cannot read params file ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise ParamsError(f"{path}: not valid YAML\n{error}") from None
+    if not isinstance(tree, dict):
+        raise ParamsError(f"{path}: the top level must be a mapping, got {type(tree).__name__}")
+    if _seen and text.startswith(COMPOSED_MARK):
+        raise ParamsError(f"{path} was written by `specocr compose-params` (it holds an overlay already), so it "
+                          f"cannot be the base of {_seen[-1]}: restore it (`git checkout {path.name}`) first")
+    parent = tree.pop("overlay_of", None)
+    if parent is None:
+        return _plain(tree)
+    if not isinstance(parent, str):
+        raise ParamsError(f"{path}: overlay_of must be a path (relative to {path.parent}), got {parent!r}")
+    return merge_trees(read_tree(path.parent / parent, (*_seen, path.resolve())), tree)
+
 
 def _describe(error: ValidationError) -> str:
     lines = []
@@ -496,12 +612,6 @@ def parse_params(tree: object, origin: str = "<params>") -> Params:
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:
-    """Read and validate a params file; raise :class:`ParamsError` before any compute if it is wrong."""
-    path = Path(path)
-    try:
-        tree = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ParamsError(f"{path}: cannot read params file ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        raise ParamsError(f"{path}: not valid YAML\n{error}") from None
-    return parse_params(tree, origin=str(path))
+    """Read (an overlay on top of its base) and validate a params file; raise :class:`ParamsError` before any
+    compute if it is wrong."""
+    return parse_params(read_tree(path), origin=str(path))

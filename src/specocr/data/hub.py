@@ -216,3 +216,27 @@ def load_folder(location: str | Path, on_invalid: OnInvalid = "error") -> datase
         rows = [{k: v for k, v in row.items() if k != "_key"} for row in rows if row["_key"] not in bad]
         splits[split] = datasets.Dataset.from_list(rows, features=FEATURES)
     return datasets.DatasetDict(splits)
+
+
+#: The released benchmark's columns, in its order.
+HUB_COLUMNS = ("id", "image", "image_base64", "assistant", "assistant_without_json")
+
+
+def to_hub_schema(dataset: datasets.Dataset) -> datasets.Dataset:
+    """Documents in specocr's schema as the released benchmark stores them: its five columns (the image both as
+    an image and as base64 PNG bytes), no category, strength or font."""
+    def hub_rows(batch: dict) -> dict:
+        images = [_image_bytes({"image": image}) for image in batch["image"]]
+        return {"image_base64": [base64.b64encode(data).decode("ascii") for data in images]}
+
+    plain = dataset.cast_column("image", datasets.Image(decode=False))
+    plain = plain.map(hub_rows, batched=True, batch_size=16)
+    return plain.select_columns(list(HUB_COLUMNS))
+
+
+def write_hub_parquet(dataset: datasets.Dataset, path: str | Path) -> Path:
+    """``dataset`` as one parquet file in the released benchmark's schema (what ``load_parquet`` reads)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    to_hub_schema(dataset).to_parquet(str(path))
+    return path

@@ -79,17 +79,20 @@ def show_documents(dataset: datasets.Dataset, documents: list[DocumentScore], pr
 def compare_outputs(models: dict[str, str | Path], documents: datasets.Dataset, max_new_tokens: int,
                     batch_size: int = 8) -> pd.DataFrame:
     """Greedy outputs of several model folders (label -> folder) on the same documents, with each output's
-    score: one row per document and model, for before/after views in the training notebooks."""
+    score: one row per document and model, for before/after views in the training notebooks. Each model is
+    asked with its folder's prompt."""
     from specocr.evaluate.generate import generate_batch
     from specocr.evaluate.score import document_score
+    from specocr.models.conventions import folder_prompt
     from specocr.models.registry import load_model_folder
 
     rows = []
     for label, folder in models.items():
         model, processor = load_model_folder(folder)
+        prompt = folder_prompt(folder)
         for start in range(0, len(documents), batch_size):
             batch = documents.select(range(start, min(start + batch_size, len(documents))))
-            outputs = generate_batch(model, processor, list(batch["image"]), max_new_tokens)
+            outputs = generate_batch(model, processor, list(batch["image"]), max_new_tokens, prompt)
             for row_id, truth, output in zip(batch["id"], batch["assistant"], outputs):
                 rows.append({"id": str(row_id), "model": label, "score": round(document_score(output["prediction"], truth), 4),
                              "hit_token_limit": output["hit_token_limit"], "output": output["prediction"]})

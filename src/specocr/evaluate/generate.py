@@ -61,8 +61,9 @@ def generate_batch(model, processor, images: list, max_new_tokens: int,
 
 
 def predict_with_model(model, processor, dataset: datasets.Dataset, out_dir: str | Path, max_new_tokens: int,
-                       batch_size: int, description: str = "generating") -> Path:
-    """Greedy predictions for every document not yet in ``out_dir/predictions.jsonl``."""
+                       batch_size: int, description: str = "generating", prompt: str = STRUCTURED_OCR_PROMPT) -> Path:
+    """Greedy predictions, asked with ``prompt`` (a model folder's: ``conventions.folder_prompt``), for every
+    document not yet in ``out_dir/predictions.jsonl``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / PREDICTIONS
@@ -73,7 +74,7 @@ def predict_with_model(model, processor, dataset: datasets.Dataset, out_dir: str
                                                           mininterval=2.0) as bar:
         for start in range(0, len(todo), batch_size):
             rows = dataset.select(todo[start:start + batch_size])
-            outputs = generate_batch(model, processor, list(rows["image"]), max_new_tokens)
+            outputs = generate_batch(model, processor, list(rows["image"]), max_new_tokens, prompt)
             for row_id, output in zip(rows["id"], outputs):
                 handle.write(json.dumps({"id": str(row_id), **output}, ensure_ascii=False) + "\n")
             handle.flush()

@@ -18,6 +18,8 @@ from pathlib import Path
 import torch
 from pydantic import BaseModel
 
+from specocr.data.schema import STRUCTURED_OCR_PROMPT
+
 TIMING = "timing.json"
 WARMUP_TOKENS = 8  # enough to run every kernel once (allocations, lazy initialisation) without timing them
 
@@ -54,17 +56,18 @@ def _median_of_passes(read_all: Callable[[], None], documents: int, passes: int,
     return median_timing(rates, documents, batch_size)
 
 
-def time_model(model, processor, images: list, max_new_tokens: int, batch_size: int, passes: int) -> Timing:
-    """Greedy decoding of ``images`` in batches of ``batch_size``, as the evaluation decodes them, timed
-    ``passes`` times after one short warm-up batch."""
+def time_model(model, processor, images: list, max_new_tokens: int, batch_size: int, passes: int,
+               prompt: str = STRUCTURED_OCR_PROMPT) -> Timing:
+    """Greedy decoding of ``images`` in batches of ``batch_size``, asked with ``prompt``, as the evaluation
+    decodes them, timed ``passes`` times after one short warm-up batch."""
     from specocr.evaluate.generate import generate_batch
 
     def read_all() -> None:
         for start in range(0, len(images), batch_size):
-            generate_batch(model, processor, images[start:start + batch_size], max_new_tokens)
+            generate_batch(model, processor, images[start:start + batch_size], max_new_tokens, prompt)
 
     model.eval()
-    generate_batch(model, processor, images[:batch_size], WARMUP_TOKENS)
+    generate_batch(model, processor, images[:batch_size], WARMUP_TOKENS, prompt)
     return _median_of_passes(read_all, len(images), passes, batch_size)
 
 

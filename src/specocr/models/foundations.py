@@ -278,6 +278,11 @@ def use_layout(processor: CharOCRProcessor, phase: CurriculumPhase, block: Block
 def reading_layout(processor: CharOCRProcessor, band_height: int | None, strip_width: int | None):
     """Within the block, ``processor`` lays images out as band strips ``strip_width`` px wide (or as they are,
     with ``strip_width`` None); afterwards, as before."""
+    if not hasattr(processor, "band_height"):  # a Hub processor: images as they are
+        if strip_width:
+            raise ValueError("band strips need specocr's CharOCRProcessor; this processor reads images as they are")
+        yield processor
+        return
     before = processor.band_height, processor.strip_width
     processor.band_height, processor.strip_width = (band_height, strip_width) if strip_width else (None, None)
     try:

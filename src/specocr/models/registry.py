@@ -26,9 +26,11 @@ def load_model_folder(folder: str | Path, dtype: torch.dtype = torch.float32, de
     """Model and processor from a ``save_pretrained`` folder (or a quantized one from the quant stage,
     which loads on the CPU whatever ``device`` says). The processor is loaded with
     ``trust_remote_code=True`` because zoo folders carry their processor's code (a folder you pass here is
-    code you run). Padding goes on the left, as batched generation needs."""
-    from transformers import AutoModelForImageTextToText, AutoProcessor
+    code you run); a Qwen2.5-VL processor loads without its video part where torchvision is absent
+    (:mod:`specocr.models.qwen_processor`). Padding goes on the left, as batched generation needs."""
+    from transformers import AutoModelForImageTextToText
 
+    from specocr.models.qwen_processor import load_processor
     from specocr.models.zoo import quiet_loading
     from specocr.train.quant import is_quantized_folder, load_quantized
 
@@ -41,7 +43,7 @@ def load_model_folder(folder: str | Path, dtype: torch.dtype = torch.float32, de
     else:
         with quiet_loading(folder):
             model = AutoModelForImageTextToText.from_pretrained(folder, dtype=dtype).to(device)
-    processor = AutoProcessor.from_pretrained(folder, trust_remote_code=True)
+    processor = load_processor(folder)
     processor.tokenizer.padding_side = "left"
     return model, processor
 
@@ -56,6 +58,8 @@ def resolve_base(name: str, params, root: str | Path = ".") -> Path:
         raise KeyError(f"unknown base {name!r}; params define {sorted(params.bases)}")
     spec = params.bases[name]
     root = Path(root)
+    if spec.source == "stand_in":
+        raise ValueError(f"base {name} is a stand-in: it is built (materialize_base), not found")
     if spec.source == "zoo":
         folder = root / params.zoo.folder / spec.location
         if not is_model_folder(folder):
@@ -82,17 +86,44 @@ def _link_or_copy(source: str, destination: str) -> None:
         shutil.copy2(target, destination)
 
 
+def resolve_processor(source, root: str | Path = ".") -> Path:
+    """The folder holding the processor files a ``bases.<name>.processor`` entry names."""
+    from specocr.models.conventions import PROCESSOR_FILES
+
+    if source.source == "local":
+        folder = Path(root) / source.location
+        if not folder.is_dir():
+            raise FileNotFoundError(f"processor folder {folder} does not exist")
+        return folder
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(source.location, revision=source.revision, allow_patterns=list(PROCESSOR_FILES)))
+
+
 def materialize_base(name: str, params, destination: str | Path, root: str | Path = ".") -> Path:
     """Base ``name`` as a self-contained folder at ``destination`` (replaced if present): the folder
     :func:`resolve_base` finds (zoo, local, or the Hub snapshot in the Hugging Face cache, downloaded first
-    if needed) with every file linked or copied in, no symlinks left."""
+    if needed) with every file linked or copied in, no symlinks left (a stand-in is built there instead), and the base's conventions from params
+    written into it (specocr.models.conventions): another processor's files, the band-strip layout, the
+    image processor's pixel bounds, the prompt."""
+    from specocr.models.conventions import replace_processor, set_pixel_bounds, write_prompt
+
+    spec = params.bases[name]
     destination = Path(destination)
     if destination.exists():
         shutil.rmtree(destination)
-    shutil.copytree(resolve_base(name, params, root), destination, symlinks=False, copy_function=_link_or_copy)
-    strip_width = params.bases[name].strip_width
-    if strip_width is not None:
-        set_band_layout(destination, params.data.block.line_height, strip_width)
+    if spec.source == "stand_in":
+        from specocr.models.stand_ins import save_stand_in
+
+        save_stand_in(spec.location, spec.size, params.seed, destination)
+    else:
+        shutil.copytree(resolve_base(name, params, root), destination, symlinks=False, copy_function=_link_or_copy)
+    if spec.processor is not None:
+        replace_processor(destination, resolve_processor(spec.processor, root))
+    if spec.strip_width is not None:
+        set_band_layout(destination, params.data.block.line_height, spec.strip_width)
+    set_pixel_bounds(destination, spec.min_pixels, spec.max_pixels)
+    write_prompt(destination, spec.prompt)
     return destination
 
 

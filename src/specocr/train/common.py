@@ -15,6 +15,9 @@ import datasets
 import torch
 from transformers import TrainerCallback
 
+from specocr.data.schema import STRUCTURED_OCR_PROMPT
+from specocr.models.conventions import CONVENTIONS_FILE
+
 #: The file in a checkpoint folder that says which run its checkpoints belong to.
 FINGERPRINT = "run_fingerprint.json"
 
@@ -25,9 +28,11 @@ def card_header(title: str, base_model: str, tags: Sequence[str]) -> str:
             f"tags: [{', '.join(['specocr', 'ocr', *tags])}]\nbase_model: {base_model}\n---\n# {title}\n")
 
 
-#: The files of a model folder that decide what the model computes (its card and run summaries do not).
+#: The files of a model folder that decide what the model computes and how it is asked (its card and run
+#: summaries do not).
 MODEL_FILE_PATTERNS = ("config.json", "generation_config.json", "*.safetensors", "processor_config.json",
-                       "preprocessor_config.json", "tokenizer*.json", "chat_template.jinja", "*.py")
+                       "preprocessor_config.json", "tokenizer*.json", "vocab.json", "merges.txt",
+                       "chat_template.jinja", "*.py", CONVENTIONS_FILE)
 
 
 def folder_digest(folder: str | Path) -> str:
@@ -131,8 +136,10 @@ def resumable(trainer_class: type) -> type:
 
 
 def validation_scorer(processor, documents, batch_size: int, max_new_tokens: int, tail_chars: int = 15,
-                      min_repeats: int = 4) -> Callable[[torch.nn.Module], dict[str, float]]:
-    """A function giving a model's official score and degeneration rate on ``documents`` (greedy)."""
+                      min_repeats: int = 4, prompt: str = STRUCTURED_OCR_PROMPT
+                      ) -> Callable[[torch.nn.Module], dict[str, float]]:
+    """A function giving a model's official score and degeneration rate on ``documents`` (greedy, asked
+    with ``prompt``)."""
     from specocr.evaluate.generate import generate_batch
     from specocr.evaluate.io import references_from_dataset
     from specocr.evaluate.metrics import Prediction, corpus_metrics
@@ -144,7 +151,7 @@ def validation_scorer(processor, documents, batch_size: int, max_new_tokens: int
         outputs = []
         for start in range(0, len(documents), batch_size):
             rows = documents.select(range(start, min(start + batch_size, len(documents))))
-            outputs += generate_batch(model, processor, list(rows["image"]), max_new_tokens)
+            outputs += generate_batch(model, processor, list(rows["image"]), max_new_tokens, prompt)
         processor.tokenizer.padding_side = side
         predictions = [Prediction(id=str(i), prediction=o["prediction"], hit_token_limit=o["hit_token_limit"])
                        for i, o in zip(documents["id"], outputs)]

@@ -84,7 +84,8 @@ SAMPLES_FINGERPRINT = "samples_fingerprint.json"
 
 def sample_outputs(model, processor, documents: datasets.Dataset, samples_per_document: int, temperature: float,
                    max_new_tokens: int, batch_size: int, path: str | Path, seed: int,
-                   model_folder: str | Path | None = None) -> dict[str, list[dict]]:
+                   model_folder: str | Path | None = None, prompt: str = STRUCTURED_OCR_PROMPT
+                   ) -> dict[str, list[dict]]:
     """``samples_per_document`` sampled outputs per document, appended to the JSONL at ``path`` (one line
     per document); documents already there are kept, so a killed run resumes. Returns id -> samples.
 
@@ -98,7 +99,7 @@ def sample_outputs(model, processor, documents: datasets.Dataset, samples_per_do
     fingerprint = {"model_digest": folder_digest(model_folder) if model_folder is not None else None,
                    "documents_digest": dataset_digest(documents), "samples_per_document": samples_per_document,
                    "temperature": temperature, "max_new_tokens": max_new_tokens, "batch_size": batch_size,
-                   "seed": seed}
+                   "seed": seed, "prompt": prompt}
     recorded = path.with_name(SAMPLES_FINGERPRINT)
     if not recorded.is_file() or json.loads(recorded.read_text(encoding="utf-8")) != fingerprint:
         path.unlink(missing_ok=True)
@@ -119,7 +120,8 @@ def sample_outputs(model, processor, documents: datasets.Dataset, samples_per_do
             # writes the documents it lacks) exactly as the uninterrupted run drew it.
             torch.manual_seed(seed + start)
             images = [image for image in documents.select(chunk)["image"] for _ in range(samples_per_document)]
-            outputs = generate_batch(model, processor, images, max_new_tokens, do_sample=True, temperature=temperature)
+            outputs = generate_batch(model, processor, images, max_new_tokens, prompt, do_sample=True,
+                                     temperature=temperature)
             for offset, index in enumerate(chunk):
                 if index in missing:
                     samples = outputs[offset * samples_per_document:(offset + 1) * samples_per_document]
@@ -214,10 +216,12 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
     says so (a model that never fails on the training documents leaves DPO nothing to do)."""
     from trl import DPOTrainer
 
+    from specocr.models.conventions import carry_conventions, folder_prompt
     from specocr.models.registry import load_model_folder
     from specocr.models.zoo import quiet_loading
 
     sft_folder, out_dir = Path(sft_folder), Path(out_dir)
+    prompt = folder_prompt(sft_folder)
     torch.set_num_threads(dpo.threads)
     torch.manual_seed(seed)
     model, processor = load_model_folder(sft_folder)
@@ -230,7 +234,8 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
     if pairs:
         with quiet_loading(sft_folder):  # trl loads its reference copy of the model from the folder
             trainer = resumable(DPOTrainer)(model=model, args=dpo_config(dpo, Path(checkpoint_dir), seed),
-                                            train_dataset=dpo_dataset(documents, pairs), processing_class=processor)
+                                            train_dataset=dpo_dataset(documents, pairs, prompt),
+                                            processing_class=processor)
         trainer.train(resume_from_checkpoint=resume or None)
         model, history, steps = trainer.model, trainer.state.log_history, trainer.state.global_step
     seconds = time.perf_counter() - started
@@ -238,6 +243,7 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
     processor.save_pretrained(out_dir)
+    carry_conventions(sft_folder, out_dir)
     write_curves(history, curves_path, DPO_CURVE_COLUMNS)
     last = {key: next((e[key] for e in reversed(history) if key in e), None) for key in DPO_CURVE_COLUMNS}
     summary = {"sft_folder": str(sft_folder), "steps": steps, "pairs": len(pairs), "seconds_this_run": seconds,

@@ -115,9 +115,11 @@ def train_sft(base_folder: str | Path, train: datasets.Dataset, validation: data
     from peft import LoraConfig
     from trl import SFTTrainer
 
+    from specocr.models.conventions import carry_conventions, folder_prompt
     from specocr.models.registry import load_model_folder
 
     base_folder, out_dir, checkpoint_dir = Path(base_folder), Path(out_dir), Path(checkpoint_dir)
+    prompt = folder_prompt(base_folder)
     torch.set_num_threads(sft.threads)
     torch.manual_seed(seed)
     model, processor = load_model_folder(base_folder)
@@ -129,7 +131,7 @@ def train_sft(base_folder: str | Path, train: datasets.Dataset, validation: data
     val_docs = validation.select(range(min(sft.val_documents, len(validation)))) if validation is not None else None
     has_validation = val_docs is not None and len(val_docs) > 0
     callbacks = [ValidationScore(validation_scorer(processor, val_docs, sft.batch_size, max_new_tokens, tail_chars,
-                                                   min_repeats))] if has_validation else []
+                                                   min_repeats, prompt))] if has_validation else []
 
     peft_config = None
     if sft.method == "lora":
@@ -139,8 +141,8 @@ def train_sft(base_folder: str | Path, train: datasets.Dataset, validation: data
     trainer = resumable(SFTTrainer)(
         model=model,
         args=sft_config(sft, checkpoint_dir, seed, has_validation),
-        train_dataset=sft_dataset(train),
-        eval_dataset=sft_dataset(val_docs) if has_validation else None,
+        train_dataset=sft_dataset(train, prompt),
+        eval_dataset=sft_dataset(val_docs, prompt) if has_validation else None,
         processing_class=processor,
         peft_config=peft_config,
         callbacks=callbacks,
@@ -156,6 +158,7 @@ def train_sft(base_folder: str | Path, train: datasets.Dataset, validation: data
     out_dir.mkdir(parents=True, exist_ok=True)
     final.save_pretrained(out_dir)
     processor.save_pretrained(out_dir)
+    carry_conventions(base_folder, out_dir)
     history = trainer.state.log_history
     write_curves(history, curves_path, SFT_CURVE_COLUMNS)
     last_val = next((entry for entry in reversed(history) if "val_score" in entry), {})
