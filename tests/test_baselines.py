@@ -14,7 +14,8 @@ from specocr.baselines import EngineUnavailable, get_engine
 from specocr.baselines.tesseract import TesseractEngine
 from specocr.cli import app
 from specocr.data.generate import build_benchmark, save_benchmark
-from specocr.evaluate.run import PREDICTIONS, completed_ids, predict_with_engine, write_metrics
+from specocr.evaluate.io import PREDICTIONS, completed_ids
+from specocr.evaluate.run import predict_with_engine, write_metrics
 from specocr.evaluate.score import document_score
 
 
@@ -68,7 +69,7 @@ def test_rapidocr_reads_clean_printed_blocks(default_params) -> None:
 
     from specocr.data.render import render_document
     from specocr.data.schema import to_assistant
-    from specocr.data.synthetic import generate_content
+    from specocr.domains import generate_content
 
     data = default_params.data
     with get_engine("rapidocr", default_params.baselines) as engine:

@@ -56,6 +56,17 @@ def test_ladder_claims_hold_when_the_specialists_win(bases) -> None:
     assert checker(found, bases).c1().verdict == FAILS
 
 
+def test_a_score_difference_inside_the_machine_tolerance_decides_nothing(bases) -> None:
+    tied = results(0.7, seed=2)
+    found = {("ocr-S", "dpo"): DocumentResults([s + 0.006 for s in tied.scores], tied.degenerate),
+             ("generalist-S", "dpo"): tied}
+    assert checker(found, bases).c1().verdict == HOLDS  # significant, by 0.006 on every document
+    strict = ClaimChecker(found, [], bases, resamples=500, score_tolerance=0.01).c1()
+    assert strict.verdict == INCONCLUSIVE and "within 0.01 of zero" in strict.reason
+    found[("ocr-S", "dpo")] = DocumentResults([s + 0.05 for s in tied.scores], tied.degenerate)
+    assert ClaimChecker(found, [], bases, resamples=500, score_tolerance=0.01).c1().verdict == HOLDS
+
+
 def test_verdicts_combine_comparisons() -> None:
     assert combine([FOR, FOR]) == HOLDS and combine([FOR, UNDECIDED]) == INCONCLUSIVE
     assert combine([FOR, AGAINST, UNDECIDED]) == FAILS and combine([]) == UNTESTABLE

@@ -15,7 +15,8 @@ from specocr.data import generate
 from specocr.data.generate import build_benchmark, make_document, plan_split, save_benchmark, summarize
 from specocr.data.render import FontError, check_fonts, missing_glyphs, render_document, wrap, sized_font, find_font
 from specocr.data.schema import STRUCTURE_KEYS, to_assistant, to_plain_text
-from specocr.data.synthetic import assign_categories, generate_content, to_charset
+from specocr.data.synthetic import assign_categories, to_charset
+from specocr.domains import generate_content
 from specocr.domains import get_domain
 from specocr.domains.pt_br import GENERATORS, PORTUGUESE_LETTERS, money
 

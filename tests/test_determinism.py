@@ -18,7 +18,7 @@ DIGEST_SCRIPT = """
 import hashlib, json, random, sys
 random.seed(int(sys.argv[1]))  # a different global random state in each process
 from faker import Faker
-from specocr.data.synthetic import generate_content
+from specocr.domains import generate_content
 from specocr.domains import available, get_domain
 from specocr.models.foundations import held_out_sets
 from specocr.params import load_params

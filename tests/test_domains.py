@@ -9,7 +9,7 @@ import pytest
 from faker import Faker
 
 from specocr.data.render import check_fonts
-from specocr.data.synthetic import generate_content
+from specocr.domains import generate_content
 from specocr.domains import Domain, available, get_domain, register
 from specocr.models.zoo import character_vocabulary
 

@@ -114,3 +114,30 @@ def test_without_pairs_the_sft_model_is_kept(train_docs, sft_folder, default_par
     summary = train_dpo(sft_folder, train_docs, [], default_params.dpo, tmp_path / "dpo", tmp_path / "checkpoints",
                         tmp_path / "curves.csv", seed=0)
     assert summary["steps"] == 0 and (tmp_path / "dpo" / "config.json").is_file()
+
+
+def test_lora_dpo_in_bf16_with_a_length_cap_saves_a_plain_bf16_model(train_docs, sft_folder, default_params,
+                                                                     tmp_path: Path, monkeypatch) -> None:
+    """The paper-scale settings (dpo.method lora, bf16, activation checkpointing, max_length) on a CPU: the SFT
+    model is loaded once, in bfloat16; the adapters are merged; the weights are saved in bfloat16."""
+    import torch
+    from safetensors import safe_open
+
+    import specocr.models.registry as registry
+    from specocr.models.registry import load_model_folder
+
+    loads = []
+
+    monkeypatch.setattr(registry, "load_model_folder",
+                        lambda folder, **kwargs: loads.append(kwargs) or load_model_folder(folder, **kwargs))
+    dpo = default_params.dpo.model_copy(update={"max_steps": 1, "batch_size": 2, "threads": 1, "method": "lora",
+                                                "bf16": True, "activation_checkpointing": True, "max_length": 4096})
+    samples = {str(i): [sample('{"text": "x"}'), sample(LOOP, hit=True)] for i in train_docs["id"]}
+    pairs = preference_pairs(train_docs, samples, dpo)
+    summary = train_dpo(sft_folder, train_docs, pairs, dpo, tmp_path / "dpo", tmp_path / "checkpoints",
+                        tmp_path / "curves.csv", seed=0)
+    assert summary["steps"] == 1 and loads == [{"dtype": torch.bfloat16}]
+    with safe_open(str(tmp_path / "dpo" / "model.safetensors"), "pt") as weights:
+        names = list(weights.keys())
+        assert not any("lora" in name for name in names)
+        assert {weights.get_tensor(name).dtype for name in names} == {torch.bfloat16}

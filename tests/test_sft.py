@@ -100,3 +100,20 @@ def test_sft_trains_saves_a_loadable_folder_and_resumes(method, benchmark, base_
     assert again["resumed"] is False and again["steps"] == 2  # a finished run is trained again, from the base
     reloaded, _ = load_model_folder(out, device="cpu")
     assert all(torch.equal(before[k], v) for k, v in reloaded.state_dict().items())  # to the same weights
+
+
+def test_lora_sft_in_bf16_with_activation_checkpointing_saves_bf16_weights(benchmark, base_folder, default_params,
+                                                                           tmp_path: Path) -> None:
+    """The paper-scale settings of sft (lora, bf16, activation checkpointing) on a CPU."""
+    from safetensors import safe_open
+
+    sft = default_params.sft.model_copy(update={"method": "lora", "bf16": True, "activation_checkpointing": True,
+                                                "max_steps": 1, "batch_size": 2, "eval_steps": 1,
+                                                "val_documents": 1, "threads": 1, "warmup_steps": 0})
+    summary = train_sft(base_folder, benchmark["train"], benchmark["val"], sft, tmp_path / "sft",
+                        tmp_path / "sft-checkpoints", tmp_path / "curves.csv", seed=0, max_new_tokens=4)
+    assert summary["steps"] == 1
+    with safe_open(str(tmp_path / "sft" / "model.safetensors"), "pt") as weights:
+        names = list(weights.keys())
+        assert not any("lora" in name for name in names)
+        assert {weights.get_tensor(name).dtype for name in names} == {torch.bfloat16}

@@ -7,7 +7,8 @@ from faker import Faker
 
 from specocr.data.render import render_document
 from specocr.data.schema import to_assistant
-from specocr.data.synthetic import document_seed, generate_content
+from specocr.data.synthetic import document_seed
+from specocr.domains import generate_content
 from specocr.evaluate.score import document_score
 
 tesserocr = pytest.importorskip("tesserocr")

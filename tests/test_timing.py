@@ -31,7 +31,8 @@ def test_an_engine_is_warmed_up_then_timed_on_the_same_pages() -> None:
 def test_metrics_take_their_pages_per_second_from_the_timing_pass(tmp_path: Path, default_params) -> None:
     from conftest import small_data
     from specocr.data.generate import build_benchmark
-    from specocr.evaluate.run import PREDICTIONS, write_metrics
+    from specocr.evaluate.io import PREDICTIONS
+    from specocr.evaluate.run import write_metrics
 
     test = build_benchmark(small_data(default_params.data, train=0, val=0, test=3, workers=1))["test"]
     rows = [{"id": str(i), "prediction": "x", "hit_token_limit": False, "seconds": 1.0} for i in test["id"]]

@@ -87,10 +87,13 @@ def notebook(
     executed.parent.mkdir(parents=True, exist_ok=True)
     # The kernel inherits this. Libraries import tqdm.auto, which warns that the widget bars it prefers are
     # absent (the text bars it falls back to are what a reader of the executed notebook should see); trl
-    # reads a transformers property that transformers 5 deprecates. Neither is the reader's to act on.
+    # reads, and with activation checkpointing on calls, transformers names that transformers 5 deprecates
+    # (gradient_ for activation_checkpointing). Neither is the reader's to act on.
     os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"),
                                                           "ignore:IProgress not found",
-                                                          "ignore:`is_gradient_checkpointing` is deprecated"]))
+                                                          "ignore:`is_gradient_checkpointing` is deprecated",
+                                                          "ignore:`gradient_checkpointing_enable` is deprecated",
+                                                          "ignore:`gradient_checkpointing_disable` is deprecated"]))
     papermill.execute_notebook(str(source), str(executed), parameters=values, kernel_name="python3",
                                progress_bar=False)
     html = Path("reports") / "html" / f"{output or name}.html"

@@ -344,6 +344,10 @@ class SftParams(_Strict):
     eval_steps: PositiveInt
     val_documents: NonNegativeInt = Field(description="validation documents scored during training")
     lora: LoraParams
+    bf16: bool = Field(description="load and save the weights in bfloat16 and train in bf16 mixed precision (a GPU's "
+                                   "setting: a 7B base in float32 with AdamW does not fit one 80-141 GB GPU)")
+    activation_checkpointing: bool = Field(description="recompute activations in the backward pass: less memory, "
+                                                       "~20% slower (3B/7B bases on a GPU)")
     threads: PositiveInt
 
 
@@ -361,7 +365,17 @@ class DpoParams(_Strict):
     loss_weights: list[float] = Field(min_length=1)
     max_steps: PositiveInt
     batch_size: PositiveInt
+    gradient_accumulation_steps: PositiveInt
     learning_rate: Annotated[float, Field(gt=0)]
+    method: Literal["full", "lora"] = Field(description="lora: adapters on the SFT model, and the reference is the "
+                                                        "same model with its adapters disabled (no second copy)")
+    lora: LoraParams
+    max_length: PositiveInt | None = Field(
+        description="prompt + answer tokens kept per pair, the answer's end cut first (a looping rejected sample can "
+                    "run to max_new_tokens); at least the longest prompt, whose image tokens are never cut; null: "
+                    "no cut")
+    bf16: bool = Field(description="as sft.bf16")
+    activation_checkpointing: bool = Field(description="as sft.activation_checkpointing")
     threads: PositiveInt
 
     @model_validator(mode="after")
@@ -482,6 +496,10 @@ class ReportParams(_Strict):
     cost_tolerance: Annotated[float, Field(ge=0, lt=1)] = Field(
         description="C5/C6: costs per page within this relative difference are equal (pages/s vary between "
                     "machines and runs), so they decide no verdict")
+    score_tolerance: Annotated[float, Field(ge=0, lt=1)] = Field(
+        description="C1/C2: a score difference whose confidence interval reaches within this of zero decides no "
+                    "verdict (scores move between machines: CPU kernels sum in another order, greedy decoding "
+                    "then diverges)")
 
 
 # --- the whole tree ---------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import datasets
 
 from specocr.evaluate.io import read_predictions
 from specocr.evaluate.metrics import CorpusMetrics
-from specocr.evaluate.run import PREDICTIONS, write_metrics
+from specocr.evaluate.io import PREDICTIONS
+from specocr.evaluate.run import write_metrics
 from specocr.params import ImportedSystem
 
 

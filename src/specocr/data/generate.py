@@ -22,7 +22,8 @@ from tqdm import tqdm  # text bars: readable in a terminal, a log and an execute
 
 from specocr.data.render import check_fonts, render_document
 from specocr.data.schema import FEATURES, to_assistant, to_plain_text
-from specocr.data.synthetic import assign_categories, document_seed, generate_content
+from specocr.data.synthetic import assign_categories, document_seed
+from specocr.domains import generate_content
 from specocr.domains import get_domain
 from specocr.params import DataParams
 

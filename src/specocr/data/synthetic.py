@@ -12,7 +12,6 @@ ground truth is built from what it drew.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import random
 import unicodedata
@@ -68,30 +67,6 @@ def pick(rng: random.Random, options: tuple[str, ...] | list[str]) -> str:
 
 
 Generator = Callable[[Faker, random.Random], DocumentContent]
-
-
-def generate_content(category: str, seed: int, fake: Faker | None = None, domain: str = "pt_br") -> DocumentContent:
-    """One document of ``domain``'s ``category`` from ``seed``; pass a reusable ``fake`` (of the domain's
-    locale) to skip Faker's start-up."""
-    from specocr.domains import get_domain
-
-    spec = get_domain(domain)
-    if category not in spec.generators:
-        raise ValueError(f"unknown category {category!r}; domain {domain!r} has {sorted(spec.generators)}")
-    fake = fake or Faker(spec.faker_locale)
-    fake.seed_instance(seed)
-    rng = random.Random(seed)
-    generator = pick(rng, spec.generators[category])
-    content = generator(fake, rng)
-    charset = spec.charset_set
-    return dataclasses.replace(
-        content,
-        header=content.header and to_charset(content.header, charset),
-        body=[to_charset(paragraph, charset) for paragraph in content.body],
-        footer=content.footer and to_charset(content.footer, charset),
-        margin=content.margin and to_charset(content.margin, charset),
-        style=content.style or spec.category_styles[category],
-    )
 
 
 def to_charset(text: str, charset: frozenset[str]) -> str:

@@ -15,10 +15,16 @@ runs, or by naming it in ``SPECOCR_DOMAINS`` (comma-separated module paths).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
+import random
 from dataclasses import dataclass
 from functools import cached_property
+
+from faker import Faker
+
+from specocr.data.synthetic import ASCII_CHARSET, DocumentContent, pick, to_charset
 
 #: Modules imported on first lookup: the shipped domains.
 BUILTIN = ("specocr.domains.pt_br", "specocr.domains.es")
@@ -52,8 +58,6 @@ class Domain:
     @property
     def charset(self) -> str:
         """Every character a document of this domain may contain (fonts are checked for all of them)."""
-        from specocr.data.synthetic import ASCII_CHARSET
-
         return ASCII_CHARSET + "".join(dict.fromkeys(self.letters + self.extra_characters))
 
     @cached_property
@@ -98,3 +102,25 @@ def get_domain(name: str) -> Domain:
 def all_characters() -> str:
     """The union of every registered domain's characters (what the fonts and the zoo tokenizer cover)."""
     return "".join(dict.fromkeys("".join(get_domain(name).charset for name in available())))
+
+
+def generate_content(category: str, seed: int, fake: Faker | None = None, domain: str = "pt_br") -> DocumentContent:
+    """One document of ``domain``'s ``category`` from ``seed``; pass a reusable ``fake`` (of the domain's
+    locale) to skip Faker's start-up."""
+    spec = get_domain(domain)
+    if category not in spec.generators:
+        raise ValueError(f"unknown category {category!r}; domain {domain!r} has {sorted(spec.generators)}")
+    fake = fake or Faker(spec.faker_locale)
+    fake.seed_instance(seed)
+    rng = random.Random(seed)
+    generator = pick(rng, spec.generators[category])
+    content = generator(fake, rng)
+    charset = spec.charset_set
+    return dataclasses.replace(
+        content,
+        header=content.header and to_charset(content.header, charset),
+        body=[to_charset(paragraph, charset) for paragraph in content.body],
+        footer=content.footer and to_charset(content.footer, charset),
+        margin=content.margin and to_charset(content.margin, charset),
+        style=content.style or spec.category_styles[category],
+    )

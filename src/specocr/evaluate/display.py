@@ -12,9 +12,8 @@ import datasets
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from specocr.evaluate.io import read_predictions, references_from_dataset
+from specocr.evaluate.io import PREDICTIONS, read_predictions, references_from_dataset
 from specocr.evaluate.metrics import CorpusMetrics, DocumentScore, score_documents
-from specocr.evaluate.run import PREDICTIONS
 
 
 def group_table(metrics: CorpusMetrics, by: str) -> pd.DataFrame:

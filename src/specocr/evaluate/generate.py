@@ -20,7 +20,7 @@ import torch
 from tqdm import tqdm
 
 from specocr.data.schema import STRUCTURED_OCR_PROMPT
-from specocr.evaluate.run import PREDICTIONS, completed_ids
+from specocr.evaluate.io import PREDICTIONS, completed_ids
 
 
 def prompt_messages(prompt: str = STRUCTURED_OCR_PROMPT) -> list[dict]:

@@ -18,6 +18,29 @@ import pyarrow.parquet as pq
 
 from specocr.evaluate.metrics import Prediction, Reference
 
+#: The file a stage appends one JSON line per document to, in out_dir (resumable).
+PREDICTIONS = "predictions.jsonl"
+
+
+def completed_ids(path: Path) -> set[str]:
+    """Ids already in a predictions file; a truncated last line (a killed write) is removed first."""
+    if not path.is_file():
+        return set()
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept, ids = [], set()
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            break  # only the last line can be partial: everything after it is dropped too
+        if not line.endswith("\n"):
+            break
+        kept.append(line)
+        ids.add(str(row["id"]))
+    if len(kept) != len(lines):
+        path.write_text("".join(kept), encoding="utf-8")
+    return ids
+
 _REFERENCE_COLUMNS = ("id", "assistant")
 _OPTIONAL_COLUMNS = ("category", "strength")
 

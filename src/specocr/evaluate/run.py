@@ -15,32 +15,11 @@ from pathlib import Path
 import datasets
 from tqdm import tqdm
 
-from specocr.evaluate.io import read_predictions, references_from_dataset
+from specocr.evaluate.io import PREDICTIONS, completed_ids, read_predictions, references_from_dataset
 from specocr.evaluate.metrics import CorpusMetrics, corpus_metrics
 from specocr.evaluate.timing import read_timing
 
-PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
-
-
-def completed_ids(path: Path) -> set[str]:
-    """Ids already in a predictions file; a truncated last line (a killed write) is removed first."""
-    if not path.is_file():
-        return set()
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept, ids = [], set()
-    for line in lines:
-        try:
-            row = json.loads(line)
-        except ValueError:
-            break  # only the last line can be partial: everything after it is dropped too
-        if not line.endswith("\n"):
-            break
-        kept.append(line)
-        ids.add(str(row["id"]))
-    if len(kept) != len(lines):
-        path.write_text("".join(kept), encoding="utf-8")
-    return ids
 
 
 def predict_with_engine(read: Callable, dataset: datasets.Dataset, out_dir: str | Path, description: str) -> Path:

@@ -150,7 +150,8 @@ def build_report(params, root: str | Path = ".", references=None) -> dict:
                                       keep=lambda system, stage: is_configured(system, stage, params))
     claims = ClaimChecker(documents, ours, params.bases, params.eval.bootstrap_resamples, params.eval.confidence,
                           params.seed, min_degenerate=params.report.min_degenerate_outputs,
-                          cost_tolerance=params.report.cost_tolerance).all()
+                          cost_tolerance=params.report.cost_tolerance,
+                          score_tolerance=params.report.score_tolerance).all()
     summary = root / BASES_SUMMARY
     caveats = [reading_caveat(json.loads(summary.read_text(encoding="utf-8"))) if summary.is_file() else None,
                engine_caveat(ours)]

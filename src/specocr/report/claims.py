@@ -6,8 +6,9 @@ bootstrapped (``evaluate.stats.paired_bootstrap``). Each claim gets one of four 
 * *holds*: every comparison it makes is significant in the claimed direction at the configured confidence;
 * *does not hold*: the data decide against it (a comparison significant in the other direction, or, for a
   "most families" claim, too few families left that could go its way);
-* *inconclusive*, with the reason: a confidence interval spans zero, or there are too few degenerate outputs
-  (fewer than ``min_degenerate`` over both stages) for a rate to be compared;
+* *inconclusive*, with the reason: a confidence interval spans zero (C1/C2: reaches within ``score_tolerance``
+  of it, the spread between machines), or there are too few degenerate outputs (fewer than ``min_degenerate``
+  over both stages) for a rate to be compared;
 * *not testable in this run*: a stage or a system it needs was not run.
 
 * C1 specialization compounds: after the same SFT+DPO, the level-2 base beats the level-1 base of its size.
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from specocr.evaluate.io import read_predictions
 from specocr.evaluate.metrics import Reference, score_documents
-from specocr.evaluate.run import PREDICTIONS
+from specocr.evaluate.io import PREDICTIONS
 from specocr.evaluate.stats import paired_bootstrap
 from specocr.report.scoreboard import Row, size_key
 
@@ -51,11 +52,12 @@ def combine(outcomes: list[str], need_all: bool = True) -> str:
     return INCONCLUSIVE
 
 
-def outcome(ci_low: float, ci_high: float, claimed_sign: int = 1) -> str:
+def outcome(ci_low: float, ci_high: float, claimed_sign: int = 1, tolerance: float = 0.0) -> str:
     """For, against or undecided: where a difference's confidence interval lies relative to zero, for a
-    claim that the difference is positive (``claimed_sign`` 1) or negative (-1)."""
+    claim that the difference is positive (``claimed_sign`` 1) or negative (-1). An interval that reaches
+    within ``tolerance`` of zero decides nothing: another machine's run could move it across."""
     low, high = (ci_low, ci_high) if claimed_sign > 0 else (-ci_high, -ci_low)
-    return FOR if low > 0 else AGAINST if high < 0 else UNDECIDED
+    return FOR if low > tolerance else AGAINST if high < -tolerance else UNDECIDED
 
 
 @dataclass
@@ -96,13 +98,15 @@ def load_document_results(results_dir: str | Path, references: list[Reference], 
 class ClaimChecker:
     def __init__(self, results: dict[tuple[str, str], DocumentResults], rows: list[Row], bases: dict,
                  resamples: int = 1000, confidence: float = 0.95, seed: int = 0, negligible: float = 0.01,
-                 min_degenerate: int = 5, cost_tolerance: float = 0.1) -> None:
+                 min_degenerate: int = 5, cost_tolerance: float = 0.1, score_tolerance: float = 0.0) -> None:
         self.results, self.rows, self.bases = results, rows, bases
         self.resamples, self.confidence, self.seed, self.negligible = resamples, confidence, seed, negligible
         #: fewer degenerate outputs than this over a family's two stages: its rates are not compared
         self.min_degenerate = min_degenerate
         #: costs within this relative difference are equal: machine noise in pages/s must not decide a verdict
         self.cost_tolerance = cost_tolerance
+        #: C1/C2: a score difference whose interval reaches within this of zero is undecided (machine spread)
+        self.score_tolerance = score_tolerance
 
     def _paired(self, a: tuple[str, str], b: tuple[str, str], what: str = "scores"):
         values = lambda key: getattr(self.results[key], what if what == "scores" else "degenerate")  # noqa: E731
@@ -133,8 +137,14 @@ class ClaimChecker:
                 continue
             difference = self._paired((specialist, "dpo"), (generalist, "dpo"))
             claim.evidence.append(self._difference(f"{specialist} - {generalist} (SFT+DPO), score", difference))
-            verdicts.append(outcome(difference.ci_low, difference.ci_high))
-        return self._decide(claim, verdicts)
+            verdicts.append(outcome(difference.ci_low, difference.ci_high, tolerance=self.score_tolerance))
+        return self._decide(claim, verdicts, reason=self._score_reason())
+
+    def _score_reason(self) -> str:
+        if not self.score_tolerance:
+            return "a confidence interval spans zero"
+        return (f"a confidence interval reaches within {self.score_tolerance} of zero (the score tolerance between "
+                "machines)")
 
     @staticmethod
     def _decide(claim: Claim, outcomes: list[str], need_all: bool = True,
@@ -154,7 +164,8 @@ class ClaimChecker:
         if specialist and generalist and self._have((specialist, "dpo"), (generalist, "dpo")):
             difference = self._paired((specialist, "dpo"), (generalist, "dpo"))
             claim.evidence.append(self._difference(f"{specialist} - {generalist} (SFT+DPO), score", difference))
-            return self._decide(claim, [outcome(difference.ci_low, difference.ci_high)])
+            return self._decide(claim, [outcome(difference.ci_low, difference.ci_high, tolerance=self.score_tolerance)],
+                                reason=self._score_reason())
         return claim
 
     def _degeneration_claim(self, claim: Claim, later: str, earlier: str, need_all: bool) -> Claim:

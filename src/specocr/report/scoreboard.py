@@ -19,7 +19,8 @@ from specocr.report.cost import api_cost, measured_cost
 
 #: Stages in the order of the ladder's step, and the paper's technique label of each.
 STAGES = ("vanilla", "sft", "dpo", "quant")
-ENGINE_LABELS = {"tesseract": "Tesseract 5 (por)", "rapidocr": "RapidOCR 3 (PP-OCR, ONNX)"}
+#: The engines' scoreboard labels; ``{lang}`` is Tesseract's language data (baselines.tesseract.lang).
+ENGINE_LABELS = {"tesseract": "Tesseract 5 ({lang})", "rapidocr": "RapidOCR 3 (PP-OCR, ONNX)"}
 #: The paper's categories, shown first (in this order) when a run has them; other domains' categories, and
 #: "unknown" for documents without one (the Hub benchmark has no category column), follow.
 CATEGORIES = ("printed", "handwritten", "legal")
@@ -109,7 +110,7 @@ def reproduced_rows(results_dir: str | Path, params) -> list[Row]:
             label = f"{system} {technique_label(stage, params.sft.method == 'lora')}".strip()
             extra = {"level": base.level, "size": base.size, "analogue_of": base.analogue_of}
         elif system in ENGINE_LABELS:
-            kind, label, extra = "engine", ENGINE_LABELS[system], {}
+            kind, label, extra = "engine", ENGINE_LABELS[system].format(lang=params.baselines.tesseract.lang), {}
         else:
             kind, label, extra = "imported", system, {}
         pages_per_second = metrics.pages_per_second

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from specocr.data.schema import STRUCTURED_OCR_PROMPT
 from specocr.evaluate.degeneration import is_degenerate
-from specocr.evaluate.run import completed_ids
+from specocr.evaluate.io import completed_ids
 from specocr.evaluate.score import document_score
 from specocr.params import DpoParams
 from specocr.train.common import (
@@ -185,16 +185,18 @@ def dpo_config(dpo: DpoParams, output_dir: Path, seed: int):
         output_dir=str(output_dir),
         max_steps=dpo.max_steps,
         per_device_train_batch_size=dpo.batch_size,
+        gradient_accumulation_steps=dpo.gradient_accumulation_steps,
         learning_rate=dpo.learning_rate,
         lr_scheduler_type="cosine",
         warmup_steps=0,
         beta=dpo.beta,
         loss_type=list(dpo.loss_type),
         loss_weights=list(dpo.loss_weights),
-        max_length=None,  # the prompt holds the image tokens: never truncate
-        bf16=False,
+        max_length=dpo.max_length,  # keep_start: the answer's end goes first, the prompt's image tokens stay
+        truncation_mode="keep_start",
+        bf16=dpo.bf16,
         fp16=False,
-        activation_checkpointing=False,
+        activation_checkpointing=dpo.activation_checkpointing,
         use_cpu=not torch.cuda.is_available(),
         dataloader_num_workers=0,
         remove_unused_columns=False,  # the preference columns are built from the dataset's own on the fly
@@ -224,7 +226,7 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
     prompt = folder_prompt(sft_folder)
     torch.set_num_threads(dpo.threads)
     torch.manual_seed(seed)
-    model, processor = load_model_folder(sft_folder)
+    model, processor = load_model_folder(sft_folder, dtype=torch.bfloat16 if dpo.bf16 else torch.float32)
     fingerprint = {"sft_digest": folder_digest(sft_folder), "documents_digest": dataset_digest(documents),
                    "pairs": [asdict(p) for p in pairs], "seed": seed, **dpo.model_dump(exclude={"threads"})}
     resume = prepare_checkpoint_dir(checkpoint_dir, fingerprint, dpo.max_steps)
@@ -232,12 +234,20 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
     history: list[dict] = []
     steps = 0
     if pairs:
-        with quiet_loading(sft_folder):  # trl loads its reference copy of the model from the folder
+        peft_config = None
+        if dpo.method == "lora":  # trl's reference is then the model with its adapters disabled
+            from peft import LoraConfig
+
+            peft_config = LoraConfig(r=dpo.lora.r, lora_alpha=dpo.lora.alpha, lora_dropout=dpo.lora.dropout,
+                                     target_modules=dpo.lora.target_modules, task_type="CAUSAL_LM")
+        with quiet_loading(sft_folder):  # with full DPO, trl loads its reference copy of the model from the folder
             trainer = resumable(DPOTrainer)(model=model, args=dpo_config(dpo, Path(checkpoint_dir), seed),
                                             train_dataset=dpo_dataset(documents, pairs, prompt),
-                                            processing_class=processor)
+                                            processing_class=processor, peft_config=peft_config)
         trainer.train(resume_from_checkpoint=resume or None)
         model, history, steps = trainer.model, trainer.state.log_history, trainer.state.global_step
+        if dpo.method == "lora":
+            model = model.merge_and_unload()  # a plain model folder, loaded like any other
     seconds = time.perf_counter() - started
     processor.tokenizer.padding_side = "left"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,33 +13,15 @@ from __future__ import annotations
 import json
 import shutil
 import time
-import warnings
 from pathlib import Path
 
 import torch
 
+from specocr.models.int8 import QUANTIZATION_FILE, QUANTIZED_WEIGHTS, load_quantized, quantize_int8
 from specocr.train.common import card_header
 
-QUANTIZED_WEIGHTS = "model_int8.pt"
-QUANTIZATION_FILE = "quantization.json"
 #: Files of a model folder carried over unchanged (everything but the float weights).
 _CARRIED = ("*.json", "*.jinja", "*.py", "*.txt")
-
-
-def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
-    """``model`` with every ``nn.Linear`` replaced by its dynamically quantized int8 version (a copy)."""
-    from torch.ao.quantization import quantize_dynamic
-
-    with warnings.catch_warnings():
-        # torch.ao's quantized tensors are deprecated in favour of torchao, but remain the CPU path that
-        # needs no extra package; the warning repeats once per layer.
-        warnings.simplefilter("ignore", UserWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=False)
-
-
-def is_quantized_folder(folder: str | Path) -> bool:
-    return (Path(folder) / QUANTIZATION_FILE).is_file()
 
 
 def quantize_folder(source: str | Path, destination: str | Path, card: str | None = None) -> dict:
@@ -74,21 +56,6 @@ def quantize_folder(source: str | Path, destination: str | Path, card: str | Non
     if card is not None:
         (destination / "README.md").write_text(card, encoding="utf-8")
     return summary
-
-
-def load_quantized(folder: str | Path):
-    """The int8 model in ``folder`` (built from its config, quantized, then given the saved int8 weights)."""
-    from transformers import AutoConfig, AutoModelForImageTextToText
-
-    folder = Path(folder)
-    config = AutoConfig.from_pretrained(folder)
-    model = AutoModelForImageTextToText.from_config(config, dtype=torch.float32)
-    model = quantize_int8(model.eval())
-    # The packed int8 parameters are TorchScript objects, which weights_only loading refuses: this file is
-    # one the quant stage wrote, like any pickle a pipeline hands itself.
-    state = torch.load(folder / QUANTIZED_WEIGHTS, map_location="cpu", weights_only=False)
-    model.load_state_dict(state, strict=True)
-    return model.eval()
 
 
 def quant_card(summary: dict, context: dict) -> str:
