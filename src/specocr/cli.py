@@ -180,12 +180,12 @@ def evaluate(
     """Run a system over a benchmark split and score it exactly as the pipeline's stages do (resumable).
 
     Models decode greedily with their folder's prompt (the structured-JSON one unless the bases stage wrote
-    another), eval.max_new_tokens and eval.batch_size; pages/s
-    come from the timing pass (eval.timing), written to timing.json."""
+    another), eval.backend's engine, eval.max_new_tokens and eval.batch_size; pages/s come from the timing pass
+    (eval.timing), written to timing.json."""
     from specocr.baselines import ENGINES, EngineUnavailable, get_engine
     from specocr.evaluate.run import predict_with_engine, write_metrics
-    from specocr.evaluate.timing import time_engine, time_model, timing_images, write_timing
-    from specocr.models.registry import is_model_folder, load_model_folder
+    from specocr.evaluate.timing import time_engine, timing_images, write_timing
+    from specocr.models.registry import is_model_folder
 
     params = _params_or_exit(params_file)
     if system not in ENGINES and not is_model_folder(system):
@@ -193,7 +193,6 @@ def evaluate(
         raise typer.Exit(code=2)
     dataset = resolve_dataset(data, split)
 
-    timed = timing_images(dataset, params.eval.timing.documents)
     if system in ENGINES:
         try:
             engine = get_engine(system, params.baselines)
@@ -203,20 +202,13 @@ def evaluate(
         label = engine.label
         with engine:
             predict_with_engine(engine.read, dataset, out, label)
+            timed = timing_images(dataset, params.eval.timing.documents)
             write_timing(out, time_engine(engine.read, timed, params.eval.timing.passes))
     else:
-        import torch
+        from specocr.evaluate.read import read_and_time
 
-        from specocr.evaluate.generate import predict_with_model
-        from specocr.models.conventions import folder_prompt
-
-        torch.set_num_threads(params.eval.threads)
-        model, processor = load_model_folder(system)
-        label, prompt = system, folder_prompt(system)
-        predict_with_model(model, processor, dataset, out, params.eval.max_new_tokens, params.eval.batch_size, label,
-                           prompt)
-        write_timing(out, time_model(model, processor, timed, params.eval.max_new_tokens,
-                                     min(params.eval.batch_size, len(timed)), params.eval.timing.passes, prompt))
+        label = system
+        read_and_time(system, dataset, out, params.eval, label)
     metrics = write_metrics(out, dataset, params.eval.degeneration.tail_chars, params.eval.degeneration.min_repeats,
                             params.eval.bootstrap_resamples, params.eval.confidence, params.seed)
     _print_metrics(f"{label} on {data} [{split}]", metrics)

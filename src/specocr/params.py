@@ -410,6 +410,10 @@ class TimingParams(_Strict):
 
 class EvalParams(_Strict):
     stages: list[Stage] = Field(min_length=1)
+    backend: Literal["hf", "vllm"] = Field(description="hf: Hugging Face generate in batches (CPU, any GPU); vllm: "
+                                                        "vLLM requests in chunks of batch_size (a CUDA GPU, the "
+                                                        "paper's serving engine)")
+    vllm_max_model_len: PositiveInt = Field(description="vllm: the longest prompt + answer a request may hold")
     max_new_tokens: PositiveInt
     batch_size: PositiveInt
     threads: PositiveInt

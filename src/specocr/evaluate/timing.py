@@ -86,3 +86,14 @@ def write_timing(out_dir: str | Path, timing: Timing) -> Path:
 def read_timing(out_dir: str | Path) -> Timing | None:
     path = Path(out_dir) / TIMING
     return Timing(**json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
+
+
+def time_vllm(engine, processor, images: list, max_new_tokens: int, passes: int,
+              prompt: str = STRUCTURED_OCR_PROMPT) -> Timing:
+    """vLLM reading ``images`` as one chunk of requests, timed ``passes`` times after a short warm-up."""
+    from specocr.evaluate.vllm_backend import generate_chunk, greedy
+
+    generate_chunk(engine, processor, images[:1], greedy(WARMUP_TOKENS), prompt)
+    sampling = greedy(max_new_tokens)
+    return _median_of_passes(lambda: generate_chunk(engine, processor, images, sampling, prompt), len(images),
+                             passes, len(images))
