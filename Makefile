@@ -1,6 +1,6 @@
 # specocr: two commands on a fresh Debian machine with Python 3.11.
 #   make repro                          set up, then `dvc repro` of the embedded default (params.yaml)
-#   make repro PARAMS=params/smoke.yaml the same pipeline on an overlay of params.yaml (composed onto params.yaml)
+#   make repro PARAMS=params/smoke.yaml the same pipeline on an overlay of params.yaml (params.yaml is restored after)
 #   make test                           set up, then the test suite (what CI runs)
 #   make zoo                            pretrain the four zoo bases in order (resumable; hours on a CPU)
 #   make paper                          the companion paper's PDF from paper/ (needs LaTeX)
@@ -18,12 +18,15 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-por fonts-dejavu-core fonts-liberati
 
 .PHONY: repro test zoo paper setup system-deps clean-venv
 
+# An overlay is composed onto params.yaml (the file DVC and the stages read) for the run only: the tracked
+# params.yaml comes back when dvc repro ends, fails or is interrupted.
 repro: setup
-ifneq ($(PARAMS),params.yaml)
-	$(BIN)/specocr compose-params $(PARAMS) --out params.yaml
-	@echo "params.yaml now holds $(PARAMS); 'git checkout params.yaml && make repro' returns to the default."
-endif
+ifeq ($(PARAMS),params.yaml)
 	PATH="$(BIN):$$PATH" dvc repro
+else
+	cp params.yaml .params.default.yaml && trap 'test ! -f .params.default.yaml || mv -f .params.default.yaml params.yaml' EXIT INT TERM && \
+	  $(BIN)/specocr compose-params $(PARAMS) --out params.yaml && PATH="$(BIN):$$PATH" dvc repro
+endif
 
 test: setup
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest

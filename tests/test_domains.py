@@ -71,3 +71,27 @@ def test_a_domain_must_be_consistent() -> None:
         Domain("x", "xx", "X", "en_US", {"a": (lambda f, r: None,)}, {"a": "gothic"}, "")
     with pytest.raises(ValueError, match="already registered"):
         register(Domain("pt_br", "pt", "P", "pt_BR", {"a": (lambda f, r: None,)}, {"a": "printed"}, ""))
+
+
+def test_a_module_in_the_projects_domains_folder_is_registered(tmp_path, monkeypatch) -> None:
+    import sys
+
+    from specocr import domains
+
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
+    (tmp_path / "domains").mkdir()
+    (tmp_path / "domains" / "memos.py").write_text(
+        "from specocr.data.synthetic import DocumentContent\n"
+        "from specocr.domains import Domain, register\n"
+        "def memo(fake, rng):\n"
+        "    return DocumentContent(category='memo', kind='memo', header='MEMO', body=[fake.name()], footer=None)\n"
+        "register(Domain('memos', 'en', 'English', 'en_US', {'memo': (memo,)}, {'memo': 'printed'}, ''))\n")
+    (tmp_path / "domains" / "_helpers.py").write_text("raise RuntimeError('a private module is not a domain')\n")
+    monkeypatch.chdir(tmp_path)
+    try:
+        assert "memos" in available()
+        assert generate_content("memo", 1, domain="memos").header == "MEMO"
+        assert available().count("memos") == 1  # imported once, however often domains are looked up
+    finally:
+        domains._REGISTRY.pop("memos", None)
+        sys.modules.pop("specocr_project_domains.memos", None)

@@ -58,3 +58,12 @@ def test_the_pareto_panels_label_what_a_reader_must_tell_apart() -> None:
         boxes = sorted((t.get_window_extent() for t in labels), key=lambda box: box.x0)
         assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:]))
         assert not any(t.get_text() for t in ax.get_xminorticklabels())
+
+
+def test_the_ladder_legend_names_only_the_levels_a_size_has() -> None:
+    rows = [Row(base, stage, f"{base} {stage}", "model", 0.3, 0.25, 0.35, level=level, size=size)
+            for base, level, size in [("generalist-S", 1, "S"), ("ocr-S", 2, "S"), ("generalist-M", 1, "M")]
+            for stage in ("vanilla", "sft")]
+    small, medium = ladder(scoreboard_frame(rows)).axes
+    assert [t.get_text() for t in small.get_legend().get_texts()] == ["level 1 (generalist)", "level 2 (general-OCR)"]
+    assert [t.get_text() for t in medium.get_legend().get_texts()] == ["level 1 (generalist)"]

@@ -9,22 +9,28 @@ its dataset card. Everything else (layout, degradation, splits, the pipeline) is
 
 Shipped: ``pt_br`` (the paper's Brazilian-Portuguese legal and administrative documents) and ``es``
 (Spanish invoices, receipts and handwritten notes). ``notebooks/00_new_domain.ipynb`` walks through
-writing another. A domain module outside this package is registered by importing it before the pipeline
-runs, or by naming it in ``SPECOCR_DOMAINS`` (comma-separated module paths).
+writing another. A domain module outside this package is registered by putting it in the project's
+``domains/`` folder (every ``*.py`` there is imported; the folder is a dependency of the data stage, so that
+``dvc repro`` regenerates the documents when a template changes), by importing it before the pipeline runs, or
+by naming it in ``SPECOCR_DOMAINS`` (comma-separated module paths; DVC does not see changes to those).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import os
 import random
+import sys
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from faker import Faker
 
 from specocr.data.synthetic import ASCII_CHARSET, DocumentContent, pick, to_charset
+from specocr.paths import project_root
 
 #: Modules imported on first lookup: the shipped domains.
 BUILTIN = ("specocr.domains.pt_br", "specocr.domains.es")
@@ -79,10 +85,40 @@ def register(domain: Domain, replace: bool = False) -> Domain:
     return domain
 
 
+#: The project folder whose modules are user domains (beside ``dvc.yaml``).
+PROJECT_DOMAINS = "domains"
+
+
+def _project_domain_files() -> list[Path]:
+    try:
+        folder = project_root() / PROJECT_DOMAINS
+    except FileNotFoundError:  # used outside a specocr project: only the shipped and named modules
+        return []
+    return sorted(path for path in folder.glob("*.py") if not path.name.startswith("_"))
+
+
+def _import_file(path: Path) -> None:
+    name = f"specocr_project_domains.{path.stem}"
+    if name in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import the domain module {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+
+
 def _load_modules() -> None:
     extra = [name.strip() for name in os.environ.get("SPECOCR_DOMAINS", "").split(",") if name.strip()]
     for module in (*BUILTIN, *extra):
         importlib.import_module(module)
+    for path in _project_domain_files():
+        _import_file(path)
 
 
 def available() -> list[str]:

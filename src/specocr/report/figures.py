@@ -166,13 +166,16 @@ def ladder(reproduced: pd.DataFrame) -> plt.Figure:
     stages = [stage for stage in STAGES if stage in set(models["stage"])]
     fig, axes = plt.subplots(1, max(1, len(sizes)), figsize=(4.5 * max(1, len(sizes)), 3.6), squeeze=False,
                              sharey=True)
-    starts = {1: "level 1 (generalist)", 2: "level 2 (general-OCR)"}
+    starts = {1: ("level 1 (generalist)", "C0"), 2: ("level 2 (general-OCR)", "C1")}  # one colour per level
     for ax, size in zip(axes[0], sizes):
-        for offset, (level, name) in zip((-0.06, 0.06), starts.items()):
-            line = models[(models["size"] == size) & (models["level"] == level)].set_index("stage").reindex(stages)
+        for offset, (level, (name, colour)) in zip((-0.06, 0.06), starts.items()):
+            rows = models[(models["size"] == size) & (models["level"] == level)]
+            if rows.empty:  # a size without a base of this level: no empty line in the legend
+                continue
+            line = rows.set_index("stage").reindex(stages)
             x = [i + offset for i in range(len(stages))]
             ax.errorbar(x, line["score"], yerr=[line["score"] - line["ci_low"], line["ci_high"] - line["score"]],
-                        marker="o", capsize=3, label=name)
+                        marker="o", capsize=3, label=name, color=colour)
         ax.set_xticks(range(len(stages)), [STAGE_NAMES[stage] for stage in stages], fontsize=8)
         ax.set_title(f"size {size}")
         ax.set_ylim(0, 1)
