@@ -12,8 +12,11 @@ import datasets
 import pytest
 from PIL import Image
 
+from conftest import small_data
 from specocr.data import load_benchmark
+from specocr.data.generate import build_benchmark
 from specocr.data.schema import COLUMNS, UNKNOWN_CATEGORY
+from specocr.train.dpo import PreferencePair, dpo_dataset
 
 
 def png(colour: int = 200) -> bytes:
@@ -162,3 +165,20 @@ def test_train_here_test_on_the_benchmark_s_rows(default_params, tmp_path: Path)
     only_test = load_benchmark("local", path)  # the released benchmark alone: an evaluation set
     with pytest.raises(ValueError, match="no 'train' split .* data.source .* set data.test_source"):
         require_split(only_test, "train")
+
+
+def test_transforms_of_a_saved_benchmark_write_nothing_into_its_folder(default_params, tmp_path: Path) -> None:
+    """The data stage's output stays as saved, so a later `dvc repro` does not see it changed and run it again
+    (a cache file in data/benchmark/train made every no-op repro re-run the data stage)."""
+    folder = tmp_path / "benchmark"
+    build_benchmark(small_data(default_params.data, train=3, val=0, test=0, workers=1)).save_to_disk(str(folder))
+    saved = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    train = load_benchmark("synthetic", folder, split="train")
+    ids = train["id"]
+    pairs = [PreferencePair(id=str(ids[2]), chosen="a", rejected="b", chosen_score=1.0, rejected_score=0.0,
+                            chosen_kind="ground_truth", rejected_kind="lowest_score"),
+             PreferencePair(id=str(ids[0]), chosen="c", rejected="d", chosen_score=1.0, rejected_score=0.0,
+                            chosen_kind="ground_truth", rejected_kind="lowest_score")]
+    dpo_dataset(train, pairs).map(lambda row: {"n": len(row["chosen"])})
+    train.map(lambda row: {"n": len(row["assistant"])})
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == saved

@@ -35,7 +35,9 @@ def load_benchmark(
     Returns the DatasetDict, or one split of it when ``split`` is given.
     """
     if source == "synthetic":
-        loaded = datasets.load_from_disk(str(location))
+        # In memory: a transform of a disk-backed split (trl's maps, add_column) writes its cache file into the
+        # split's folder, a DVC-tracked output of the data stage, which then reads as changed and runs again.
+        loaded = datasets.load_from_disk(str(location), keep_in_memory=True)
     elif source == "hub":
         loaded = load_hub(str(location), revision=revision, on_invalid=on_invalid)
     elif source == "local":
