@@ -171,6 +171,7 @@ def test_a_run_continues_from_its_export_when_the_work_directory_is_gone(tmp_pat
     model, processor = build_model("S", zoo, seed=0)
     history = pretrain(model, processor, 2, stage, 3, rate, data.block, data.page, tmp_path / "work", stop_at=2)
     export = save_base(model.to(torch.float16), processor, tmp_path / "export", "card")
+    history.provenance = "Steps 1-2 ran in an earlier session.\n"  # as train_zoo_base exports it
     (export / "training_history.json").write_text(json.dumps(history.__dict__), encoding="utf-8")
 
     assert seed_from_export(export, stage, tmp_path / "new-work") == 2
@@ -181,7 +182,8 @@ def test_a_run_continues_from_its_export_when_the_work_directory_is_gone(tmp_pat
         assert torch.equal(a.float(), b), name
     history = pretrain(continued, processor, 2, stage, 3, rate, data.block, data.page, tmp_path / "new-work")
     assert history.steps == [1, 2, 3] and history.kinds[2] in ("lines", "easy")
-    assert "fresh optimizer moments" in (tmp_path / "new-work" / "provenance.md").read_text(encoding="utf-8")
+    provenance = (tmp_path / "new-work" / "provenance.md").read_text(encoding="utf-8")
+    assert provenance.startswith("Steps 1-2 ran in an earlier session.\n") and "fresh optimizer moments" in provenance
 
     other = stage.model_copy(update={"phases": [phases[0].model_copy(update={"steps": 2}), phases[1]]})
     with pytest.raises(ValueError, match="another curriculum"):

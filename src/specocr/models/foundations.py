@@ -60,7 +60,9 @@ class History:
     """What a level's run did, summed over resumptions: the loss and kind of every step, the evaluations,
     the curriculum's advances (``[step, phase index]`` when a phase began), and the seconds spent. A level-2
     run records the step its level-1 start had reached (``started_from_step``): the level-1 base may be
-    continued later, and its folder then holds a later step than the one this run began from."""
+    continued later, and its folder then holds a later step than the one this run began from. ``provenance``:
+    how a run spanning sessions was assembled (the work directory's ``provenance.md`` when it was exported), so
+    that a run continued from its export keeps the account of its earlier sessions."""
 
     steps: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
@@ -69,6 +71,7 @@ class History:
     advances: list[list[int]] = field(default_factory=lambda: [[0, 0]])
     seconds: float = 0.0
     started_from_step: int | None = None
+    provenance: str = ""
 
 
 @dataclass
@@ -258,10 +261,11 @@ def seed_from_export(export: Path, stage: PretrainingStage, work_dir: Path) -> i
     step = history.steps[-1]
     torch.save({"model": model.state_dict(), "step": step, "curriculum": curriculum.state()}, work_dir / CHECKPOINT)
     (work_dir / HISTORY).write_text(json.dumps(history.__dict__), encoding="utf-8")
-    with open(work_dir / PROVENANCE, "a", encoding="utf-8") as provenance:
-        provenance.write(f"At step {step} the run was continued from its exported weights (half precision) and "
-                         "training history, with fresh optimizer moments and a new warmup: its work directory "
-                         "(optimizer state) did not survive between sessions.\n")
+    earlier = f"{history.provenance.strip()}\n" if history.provenance.strip() else ""
+    (work_dir / PROVENANCE).write_text(
+        f"{earlier}At step {step} the run was continued from its exported weights (half precision) and training "
+        "history, with fresh optimizer moments and a new warmup: its work directory (optimizer state) did not "
+        "survive between sessions.\n", encoding="utf-8")
     return step
 
 
@@ -597,5 +601,6 @@ def train_zoo_base(name: str, params, root: str | Path = ".", threads: int | Non
     card = model_card(name, params, history, count_parameters(model), final_eval, started_from, hardware,
                       provenance=f"\n{provenance.strip()}\n" if provenance else "")
     folder = save_base(model.to("cpu", torch.float16), processor, root / zoo.folder / base.location, card)
+    history.provenance = provenance
     (folder / "training_history.json").write_text(json.dumps(history.__dict__), encoding="utf-8")
     return folder
