@@ -131,7 +131,7 @@ def test_lora_dpo_in_bf16_with_a_length_cap_saves_a_plain_bf16_model(train_docs,
     monkeypatch.setattr(registry, "load_model_folder",
                         lambda folder, **kwargs: loads.append(kwargs) or load_model_folder(folder, **kwargs))
     dpo = default_params.dpo.model_copy(update={"max_steps": 1, "batch_size": 2, "threads": 1, "method": "lora",
-                                                "bf16": True, "activation_checkpointing": True, "max_length": 4096})
+                                                "precision": "bf16", "activation_checkpointing": True, "max_length": 4096})
     samples = {str(i): [sample('{"text": "x"}'), sample(LOOP, hit=True)] for i in train_docs["id"]}
     pairs = preference_pairs(train_docs, samples, dpo)
     summary = train_dpo(sft_folder, train_docs, pairs, dpo, tmp_path / "dpo", tmp_path / "checkpoints",

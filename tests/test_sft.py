@@ -107,7 +107,7 @@ def test_lora_sft_in_bf16_with_activation_checkpointing_saves_bf16_weights(bench
     """The paper-scale settings of sft (lora, bf16, activation checkpointing) on a CPU."""
     from safetensors import safe_open
 
-    sft = default_params.sft.model_copy(update={"method": "lora", "bf16": True, "activation_checkpointing": True,
+    sft = default_params.sft.model_copy(update={"method": "lora", "precision": "bf16", "activation_checkpointing": True,
                                                 "max_steps": 1, "batch_size": 2, "eval_steps": 1,
                                                 "val_documents": 1, "threads": 1, "warmup_steps": 0})
     summary = train_sft(base_folder, benchmark["train"], benchmark["val"], sft, tmp_path / "sft",
@@ -117,3 +117,21 @@ def test_lora_sft_in_bf16_with_activation_checkpointing_saves_bf16_weights(bench
         names = list(weights.keys())
         assert not any("lora" in name for name in names)
         assert {weights.get_tensor(name).dtype for name in names} == {torch.bfloat16}
+
+
+def test_bf16_mixed_trains_under_autocast_and_keeps_float32_weights(benchmark, base_folder, default_params,
+                                                                     tmp_path: Path) -> None:
+    """sft.precision bf16-mixed: the Trainer's bf16 autocast on float32 weights, which are saved as float32."""
+    from safetensors import safe_open
+
+    from specocr.train.sft import sft_config
+
+    sft = default_params.sft.model_copy(update={"precision": "bf16-mixed", "max_steps": 1, "batch_size": 2,
+                                                "eval_steps": 1, "val_documents": 0, "threads": 1,
+                                                "warmup_steps": 0})
+    assert sft_config(sft, tmp_path / "config", seed=0, has_validation=False).bf16
+    summary = train_sft(base_folder, benchmark["train"], None, sft, tmp_path / "sft", tmp_path / "sft-checkpoints",
+                        tmp_path / "curves.csv", seed=0, max_new_tokens=4)
+    assert summary["steps"] == 1
+    with safe_open(str(tmp_path / "sft" / "model.safetensors"), "pt") as weights:
+        assert {weights.get_tensor(name).dtype for name in weights.keys()} == {torch.float32}

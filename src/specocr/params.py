@@ -334,6 +334,15 @@ class LoraParams(_Strict):
     target_modules: list[str] = Field(min_length=1)
 
 
+#: How a fine-tuning stage holds its weights and computes: ``fp32`` (float32 throughout), ``bf16-mixed``
+#: (float32 weights and optimizer, matrix products in bfloat16 under autocast: a CPU with AVX512-BF16 or AMX, or a
+#: GPU), ``bf16`` (bfloat16 weights, saved so, with bf16 autocast: a 7B base with AdamW in float32 does not fit one
+#: 80-141 GB GPU).
+Precision = Literal["fp32", "bf16-mixed", "bf16"]
+PRECISION_HELP = ("fp32 | bf16-mixed (float32 weights, bf16 matrix products under autocast) | bf16 (bfloat16 "
+                  "weights, saved so)")
+
+
 class SftParams(_Strict):
     method: Literal["full", "lora"]
     max_steps: PositiveInt
@@ -344,8 +353,7 @@ class SftParams(_Strict):
     eval_steps: PositiveInt
     val_documents: NonNegativeInt = Field(description="validation documents scored during training")
     lora: LoraParams
-    bf16: bool = Field(description="load and save the weights in bfloat16 and train in bf16 mixed precision (a GPU's "
-                                   "setting: a 7B base in float32 with AdamW does not fit one 80-141 GB GPU)")
+    precision: Precision = Field(description=PRECISION_HELP)
     activation_checkpointing: bool = Field(description="recompute activations in the backward pass: less memory, "
                                                        "~20% slower (3B/7B bases on a GPU)")
     threads: PositiveInt
@@ -374,7 +382,7 @@ class DpoParams(_Strict):
         description="prompt + answer tokens kept per pair, the answer's end cut first (a looping rejected sample can "
                     "run to max_new_tokens); at least the longest prompt, whose image tokens are never cut; null: "
                     "no cut")
-    bf16: bool = Field(description="as sft.bf16")
+    precision: Precision = Field(description="as sft.precision")
     activation_checkpointing: bool = Field(description="as sft.activation_checkpointing")
     threads: PositiveInt
 

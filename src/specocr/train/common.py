@@ -35,6 +35,12 @@ MODEL_FILE_PATTERNS = ("config.json", "generation_config.json", "*.safetensors",
                        "chat_template.jinja", "*.py", CONVENTIONS_FILE)
 
 
+def weights_dtype(precision: str) -> torch.dtype:
+    """The dtype a fine-tuning stage loads (and saves) its weights in, for ``sft.precision`` / ``dpo.precision``;
+    the Trainer's ``bf16`` flag (autocast) is on for every precision but ``fp32``."""
+    return torch.bfloat16 if precision == "bf16" else torch.float32
+
+
 def folder_digest(folder: str | Path) -> str:
     """SHA-256 of a model folder's weights, configs, tokenizer and processor code (names and bytes): two
     folders with the same digest hold the same model."""

@@ -34,6 +34,7 @@ from specocr.train.common import (
     folder_digest,
     prepare_checkpoint_dir,
     resumable,
+    weights_dtype,
     write_curves,
 )
 
@@ -194,7 +195,7 @@ def dpo_config(dpo: DpoParams, output_dir: Path, seed: int):
         loss_weights=list(dpo.loss_weights),
         max_length=dpo.max_length,  # keep_start: the answer's end goes first, the prompt's image tokens stay
         truncation_mode="keep_start",
-        bf16=dpo.bf16,
+        bf16=dpo.precision != "fp32",
         fp16=False,
         activation_checkpointing=dpo.activation_checkpointing,
         use_cpu=not torch.cuda.is_available(),
@@ -226,7 +227,7 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
     prompt = folder_prompt(sft_folder)
     torch.set_num_threads(dpo.threads)
     torch.manual_seed(seed)
-    model, processor = load_model_folder(sft_folder, dtype=torch.bfloat16 if dpo.bf16 else torch.float32)
+    model, processor = load_model_folder(sft_folder, dtype=weights_dtype(dpo.precision))
     fingerprint = {"sft_digest": folder_digest(sft_folder), "documents_digest": dataset_digest(documents),
                    "pairs": [asdict(p) for p in pairs], "seed": seed, **dpo.model_dump(exclude={"threads"})}
     resume = prepare_checkpoint_dir(checkpoint_dir, fingerprint, dpo.max_steps)

@@ -32,6 +32,7 @@ from specocr.train.common import (
     prepare_checkpoint_dir,
     resumable,
     validation_scorer,
+    weights_dtype,
     write_curves,
 )
 
@@ -84,9 +85,9 @@ def sft_config(sft: SftParams, output_dir: Path, seed: int, has_validation: bool
         # A prompt holds the image's tokens: truncating it would cut the image, so no max_length.
         max_length=None,
         completion_only_loss=True,
-        # The CPU default is fp32 without recomputation (tiny models are compute-bound, memory is not the limit);
-        # a 3B/7B base on a GPU trains in bf16 with activation checkpointing.
-        bf16=sft.bf16,
+        # Tiny models on a CPU: no recomputation (compute-bound, memory is not the limit); a 3B/7B base on a GPU
+        # trains in bf16 with activation checkpointing.
+        bf16=sft.precision != "fp32",
         fp16=False,
         activation_checkpointing=sft.activation_checkpointing,
         use_cpu=not torch.cuda.is_available(),
@@ -123,7 +124,7 @@ def train_sft(base_folder: str | Path, train: datasets.Dataset, validation: data
     prompt = folder_prompt(base_folder)
     torch.set_num_threads(sft.threads)
     torch.manual_seed(seed)
-    model, processor = load_model_folder(base_folder, dtype=torch.bfloat16 if sft.bf16 else torch.float32)
+    model, processor = load_model_folder(base_folder, dtype=weights_dtype(sft.precision))
     processor.tokenizer.padding_side = "right"  # training pads on the right; generation below pads left
 
     fingerprint = run_fingerprint(base_folder, train, sft, seed)
