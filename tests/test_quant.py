@@ -24,8 +24,10 @@ def test_quantized_folder_is_smaller_loads_and_generates_like_the_original(defau
     assert "MB int8" in quant_card(summary, {"base": "ocr-S/dpo"})
 
     quantized, quantized_processor = load_model_folder(tmp_path / "int8", device="cpu")
-    linears = [module for module in quantized.modules() if isinstance(module, torch.nn.Linear)]
-    assert linears and all(type(module.weight).__name__ == "Int8Tensor" for module in linears)
+    from specocr.models.int8 import Int8Linear
+
+    assert any(isinstance(module, Int8Linear) for module in quantized.modules())
+    assert not any(type(module) is torch.nn.Linear for module in quantized.modules())
     original, _ = load_model_folder(source, device="cpu")
     image = easy_ocr_example(0, default_params.data.block, default_params.data.page).image
     batch = quantized_processor(text=[quantized_processor.apply_chat_template(

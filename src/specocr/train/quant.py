@@ -1,8 +1,8 @@
 """The quantized variant (stage ``quant@<base>``): int8 dynamic quantization of the final model on a CPU.
 
 Every ``nn.Linear`` gets int8 weights (one scale per output channel) and quantizes its input on the fly, one
-scale per token (:func:`specocr.models.int8.quantize_int8`, torchao): no calibration data, and the result runs
-on any x86 or ARM CPU. The folder holds the config, the processor, the int8 state dict
+scale per token (:func:`specocr.models.int8.quantize_int8`): no calibration data, and the result runs on any
+x86 or ARM CPU. The folder holds the config, the processor, the int8 state dict
 (``model_int8.pt``) and ``quantization.json``; :func:`specocr.models.registry.load_model_folder` loads it
 like any other model. The paper served an AWQ-quantized model on GPUs; at paper scale that is the
 documented path (``quant.method: awq``), which needs a GPU and is not run here.
@@ -61,9 +61,9 @@ def quantize_folder(source: str | Path, destination: str | Path, card: str | Non
 def quant_card(summary: dict, context: dict) -> str:
     base = context.get("base", summary["source"])
     return card_header(context.get("name", "specocr int8 model"), base, ["int8", "quantized"]) + f"""
-`{base}` with int8 dynamic quantization of every linear layer (torchao
-`Int8DynamicActivationInt8WeightConfig`: int8 weights with a scale per output channel, inputs quantized on the
-fly with a scale per token), for CPU inference: the analogue of the paper's AWQ-quantized deployment model. Load it with `specocr.models.registry.load_model_folder` (this folder holds an int8 state
+`{base}` with int8 dynamic quantization of every linear layer (int8 weights with a scale per output channel,
+inputs quantized on the fly with a scale per token, int8 products summed in int32), for CPU inference: the
+analogue of the paper's AWQ-quantized deployment model. Load it with `specocr.models.registry.load_model_folder` (this folder holds an int8 state
 dict, `{QUANTIZED_WEIGHTS}`, not safetensors).
 
 | | |
