@@ -3,7 +3,7 @@
     OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/document_reading.py generalist-S ocr-S generalist-M ocr-M
 
 Greedy CER of each named zoo base on held-out general documents of ``data.block.max_lines`` lines, printed and
-handwriting-style (``foundations.held_out_sets``: the cards' seeds), asked with the pipeline's structured-OCR
+handwriting-style (``held_out.held_out_sets``: the cards' seeds), asked with the pipeline's structured-OCR
 prompt and read as the pipeline's bases read them (band strips of ``bases.<base>.strip_width``). The same
 measurement as ``tests/test_zoo_shipped.py``'s document target, on ``--examples`` documents per set.
 """
@@ -16,7 +16,7 @@ import time
 import torch
 
 from specocr.models import LEVEL2_DOCUMENT_TARGET_CER
-from specocr.models.foundations import document_cers, held_out_sets
+from specocr.models.held_out import document_cers, held_out_sets
 from specocr.params import load_params
 from specocr.paths import project_root
 

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from specocr.data.schema import STRUCTURED_OCR_PROMPT
-from specocr.models.foundations import use_layout
+from specocr.models.pretraining import use_layout
 from specocr.models.pretraining_data import OCR_PROMPT, document_example, make_fakers, ocr_example, phase_batch
 from specocr.models.processing_charocr import CharOCRProcessor, band_strip, ink_extent
 from specocr.models.zoo import build_processor
@@ -118,7 +118,7 @@ def test_bases_get_the_band_layout_without_touching_the_zoo(default_params, tmp_
 
 
 def test_images_seen_count_each_phase_at_its_own_batch() -> None:
-    from specocr.models.foundations import History, images_seen
+    from specocr.models.pretraining import History, images_seen
     from specocr.params import PretrainingStage
 
     phases = [CurriculumPhase(main="lines", review=[], steps=10),

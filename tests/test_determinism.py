@@ -20,7 +20,7 @@ random.seed(int(sys.argv[1]))  # a different global random state in each process
 from faker import Faker
 from specocr.domains import generate_content
 from specocr.domains import available, get_domain
-from specocr.models.foundations import held_out_sets
+from specocr.models.held_out import held_out_sets
 from specocr.params import load_params
 digest = hashlib.sha256()
 for domain in available():

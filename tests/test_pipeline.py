@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from specocr.data.schema import STRUCTURED_OCR_PROMPT
 from specocr.models.conventions import CONVENTIONS_FILE, folder_prompt

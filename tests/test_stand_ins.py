@@ -35,7 +35,7 @@ def test_a_stand_in_is_a_hub_format_qwen_folder_at_the_real_processor_geometry(s
 
 def test_a_stand_in_loads_and_reads_a_page_without_torchvision(stand_in: Path) -> None:
     from specocr.evaluate.generate import generate_batch
-    from specocr.models.foundations import reading_layout
+    from specocr.models.held_out import reading_layout
     from specocr.models.qwen_processor import ImageOnlyQwen2_5_VLProcessor, torchvision_available
     from specocr.models.registry import load_model_folder
 

@@ -9,21 +9,18 @@ from pathlib import Path
 import pytest
 import torch
 
-from specocr.models.foundations import (
-    SHIPPED_WEIGHTS,
-    Curriculum,
+from specocr.domains.pt_br import PORTUGUESE_LETTERS
+from specocr.models.foundations import SHIPPED_WEIGHTS
+from specocr.models.held_out import (
     character_error_rate,
-    curriculum_table,
     evaluate,
     exact_accuracy,
     exact_by_task,
     floor_answers,
     generate_answers,
     held_out_sets,
-    level1_partner,
-    pretrain,
-    seed_from_export,
 )
+from specocr.models.pretraining import Curriculum, pretrain, seed_from_export
 from specocr.models.pretraining_data import (
     COLOURS,
     EXAMPLE_KINDS,
@@ -37,7 +34,6 @@ from specocr.models.pretraining_data import (
     scene_example,
     scene_task,
 )
-from specocr.params import CurriculumPhase, load_params
 from specocr.models.zoo import (
     SPECIAL_TOKENS,
     build_model,
@@ -47,7 +43,8 @@ from specocr.models.zoo import (
     load_base,
     save_base,
 )
-from specocr.domains.pt_br import PORTUGUESE_LETTERS
+from specocr.models.zoo_card import curriculum_table, level1_partner
+from specocr.params import CurriculumPhase, load_params
 
 torch.set_num_threads(1)
 
@@ -343,10 +340,10 @@ def test_bootstrap_examples_are_short_clean_monospace_lines(default_params) -> N
 def test_build_zoo_trains_each_size_level_1_then_level_2(tmp_path: Path, monkeypatch) -> None:
     """`specocr build-zoo` (the frozen zoo stage) on a few steps: both levels saved, with cards and histories."""
     import yaml
+    from conftest import ROOT
     from typer.testing import CliRunner
 
     from specocr.cli import app
-    from conftest import ROOT
 
     tree = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
     tree["bases"] = {name: spec for name, spec in tree["bases"].items() if spec["size"] == "S"}
@@ -414,9 +411,9 @@ def test_the_zoo_builds_both_levels_at_every_size_as_the_zoo_stage_outputs_them(
     """`make zoo` (the frozen stage's command) and `specocr pretrain` cover every folder the stage outputs, not
     only the bases params.bases selects for the pipeline (the default leaves ocr-M out)."""
     import yaml
+    from conftest import ROOT
     from typer.testing import CliRunner
 
-    from conftest import ROOT
     from specocr.cli import app
     from specocr.models import zoo_bases
 

@@ -17,7 +17,7 @@ from specocr.models import (
     LEVEL2_TARGET_CER,
     NOT_READING_CER,
 )
-from specocr.models.foundations import (
+from specocr.models.held_out import (
     character_error_rate,
     document_cers,
     generate_answers,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import resource
+import time
 from pathlib import Path
 
 import typer
@@ -94,13 +96,18 @@ def notebook(
                                                           "ignore:`is_gradient_checkpointing` is deprecated",
                                                           "ignore:`gradient_checkpointing_enable` is deprecated",
                                                           "ignore:`gradient_checkpointing_disable` is deprecated"]))
+    started = time.perf_counter()
     papermill.execute_notebook(str(source), str(executed), parameters=values, kernel_name="python3",
                                progress_bar=False)
+    seconds = time.perf_counter() - started
+    # The kernel is a child process that has exited by now: its peak resident memory is the stage's (the memory
+    # budget in the README is checked per stage with this line).
+    kernel_peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
     html = Path("reports") / "html" / f"{output or name}.html"
     html.parent.mkdir(parents=True, exist_ok=True)
     body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
     html.write_text(body, encoding="utf-8")
-    console.print(f"{source} -> {executed}, {html}")
+    console.print(f"{source} -> {executed}, {html} ({seconds:.0f} s, kernel peak memory {kernel_peak_gb:.1f} GB)")
 
 
 @app.command()

@@ -262,7 +262,7 @@ class PretrainingStage(_Strict):
     batch_size: PositiveInt
     learning_rate: dict[str, PositiveFloat] = Field(
         description="AdamW's learning rate per zoo size (in one run at S's level-1 rate, M's loss stayed at the "
-                    "image-blind ~2.6 nats/char: bench/README.md)")
+                    "image-blind ~2.6 nats/char: experiments/README.md)")
     warmup_steps: NonNegativeInt = Field(description="linear warmup, then a constant learning rate (a phase's "
                                                      "length is not known in advance, so no decay schedule)")
     phases: list[CurriculumPhase] = Field(min_length=1)
@@ -334,13 +334,11 @@ class LoraParams(_Strict):
     target_modules: list[str] = Field(min_length=1)
 
 
-#: How a fine-tuning stage holds its weights and computes: ``fp32`` (float32 throughout), ``bf16-mixed``
-#: (float32 weights and optimizer, matrix products in bfloat16 under autocast: a CPU with AVX512-BF16 or AMX, or a
-#: GPU), ``bf16`` (bfloat16 weights, saved so, with bf16 autocast: a 7B base with AdamW in float32 does not fit one
-#: 80-141 GB GPU).
+#: Why a run would pick each: ``bf16-mixed`` needs a CPU with AVX512-BF16 or AMX, or a GPU; ``bf16`` is for a 7B
+#: base, whose float32 AdamW state does not fit one 80-141 GB GPU.
 Precision = Literal["fp32", "bf16-mixed", "bf16"]
-PRECISION_HELP = ("fp32 | bf16-mixed (float32 weights, bf16 matrix products under autocast) | bf16 (bfloat16 "
-                  "weights, saved so)")
+PRECISION_HELP = ("fp32 (float32 throughout) | bf16-mixed (float32 weights and optimizer, bf16 matrix products under "
+                  "autocast) | bf16 (bfloat16 weights, saved so, with bf16 autocast)")
 
 
 class SftParams(_Strict):

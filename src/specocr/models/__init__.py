@@ -1,7 +1,7 @@
 """Base models: the tiny Qwen2.5-VL zoo built here (levels 1 and 2 of the ladder) and Hub models."""
 
 #: The zoo's level-2 target (issue 4): CER on held-out general printed lines at or below this. Here, not in
-#: ``foundations``, so that the report can read it without importing torch and transformers (~9 s).
+#: ``held_out``, so that the report can read it without importing torch and transformers (~9 s).
 LEVEL2_TARGET_CER = 0.10
 #: The zoo's level-2 targets on whole documents (issue 21): CER on held-out general ``max_lines``-line
 #: documents asked with the structured-OCR prompt, printed and handwriting-style, read as the pipeline reads
@@ -14,7 +14,7 @@ NOT_READING_CER = 0.90
 #: The zoo's level-1 target (issue 4, "competent at its general tasks"): exact answers to held-out scene
 #: questions at least this far above the answers that ignore the image (``pretraining_data.
 #: question_only_answers``). Fixed before the added scene phases were run: at 300 scene steps both
-#: generalists were at or below that floor (bench/README.md, "Level 1's scene phase").
+#: generalists were at or below that floor (experiments/README.md, "Level 1's scene phase").
 LEVEL1_SCENE_MARGIN = 0.25
 #: How many held-out scene questions the level-1 target is measured on: the cards' 64 (``zoo.eval_examples``)
 #: and more of the same seeds. On 64 a base can clear it by luck (generalist-M: 0.438 on the card's 64 against

@@ -5,7 +5,7 @@ input quantized to int8 on the fly with one scale per token; the product runs as
 multiplication with int32 sums (``torch._int_mm``), rescaled to float. Per token, not per tensor: with one
 scale for a whole batch (PyTorch's ``quantize_dynamic``), the other documents of the batch and its padding set
 each document's rounding, and the same model read the same validation documents at CER 0.116 one at a time and
-0.157 in batches of 32 (bench/README.md, "int8"). torchao has this scheme, but installing it makes every
+0.157 in batches of 32 (experiments/README.md, "int8"). torchao has this scheme, but installing it makes every
 ``transformers`` import load it (~2.7 s per process, and warnings about its CUDA kernels on a CPU build).
 
 The folder holds the config, the processor, the int8 state dict (:data:`QUANTIZED_WEIGHTS`, plain tensors) and
@@ -67,7 +67,7 @@ class Int8Linear(torch.nn.Module):
 
 
 def _replace_linears(model: torch.nn.Module, make) -> torch.nn.Module:
-    for name, module in list(model.named_modules()):
+    for module in list(model.modules()):
         for child_name, child in list(module.named_children()):
             if type(child) is torch.nn.Linear:
                 setattr(module, child_name, make(child))

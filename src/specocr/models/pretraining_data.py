@@ -1,14 +1,14 @@
 """What the zoo's foundation models learn from, before they ever see a Portuguese document.
 
 Named kinds of example (:data:`EXAMPLE_KINDS`), which the curricula of ``zoo.level1`` and ``zoo.level2``
-in params order into phases (:mod:`specocr.models.foundations`), easiest first:
+in params order into phases (:mod:`specocr.models.pretraining`), easiest first:
 
 * reading, from random weights: ``easy`` clean monospace lines of <= 12 characters at one character per
   8 px vision patch, ``clean24`` the same up to 24 characters, ``mono`` general text of <= 36 characters in
   monospace at 12-14 px, shifted and grey (the feasibility study's levels 0-2);
 * ``scenes``: questions about rendered shapes, colours, counts and positions, or a short word to read
   (the generalist's broad tasks, as an instruct VLM has seen); ``shapes``: one shape, its colour or its
-  shape to name (a first step to looking at the scenes; bench/README.md, "Level 1's scene phase");
+  shape to name (a first step to looking at the scenes; experiments/README.md, "Level 1's scene phase");
   ``places``: where one of one or two shapes is, in the scenes' words (a first step to their positions);
 * general OCR (the analogue of Nanonets-OCR2 / olmOCR): ``printed`` lines of <= 36 characters in the
   benchmark's printed faces, ``short`` lines of <= 24 characters printed or handwriting-style, ``lines``
@@ -87,7 +87,7 @@ def shape_example(seed: int, width: int = 320, height: int = 32) -> Example:
     """One shape of 10-28 px anywhere on the paper, and its colour or its shape to name: where a level-1
     base learns to look at what is not text. From the weights that read monospace, 300 steps of these
     alone bring held-out answers from 0.08 to 0.66 exact, where 600 steps of the full scenes left them at
-    what the question alone gives (bench/README.md, "Level 1's scene phase")."""
+    what the question alone gives (experiments/README.md, "Level 1's scene phase")."""
     rng = random.Random(seed)
     image = Image.new("RGB", (width, height), tuple(rng.randint(225, 255) for _ in range(3)))
     draw = ImageDraw.Draw(image)
@@ -132,7 +132,7 @@ def _where(column: int, row: int) -> str:
 def place_example(seed: int, width: int = 320, height: int = 32) -> Example:
     """One or two shapes in the scenes' grid, and where one of them is, asked as the scenes ask it: the
     scenes' position question with at most one shape to tell from the one asked about (a first step to
-    saying where, which a level-1 base did not learn from the full scenes; bench/README.md)."""
+    saying where, which a level-1 base did not learn from the full scenes; experiments/README.md)."""
     rng = random.Random(seed)
     image, objects = _grid_scene(rng, width, height, 2, distinct=True)
     column, row, shape, colour = rng.choice(objects)
@@ -330,7 +330,7 @@ def short_ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: d
     """One short line of general text (3 to ``max_chars`` characters, cut at a word boundary) in one of the
     benchmark's faces, printed (75%) or handwritten, lightly degraded (strength up to 0.3). Between the
     bootstrap's monospace words and full-width degraded lines: a tiny model learns a proportional face on
-    short lines much sooner than on 40-character ones (bench/transfer_curve.py)."""
+    short lines much sooner than on 40-character ones (experiments/transfer_curve.py)."""
     rng = random.Random(seed)
     fake = fakers[rng.choice(LOCALES)]
     fake.seed_instance(seed)

@@ -30,9 +30,9 @@ def load_model_folder(folder: str | Path, dtype: torch.dtype = torch.float32, de
     (:mod:`specocr.models.qwen_processor`). Padding goes on the left, as batched generation needs."""
     from transformers import AutoModelForImageTextToText
 
+    from specocr.models.int8 import is_quantized_folder, load_quantized
     from specocr.models.qwen_processor import load_processor
     from specocr.models.zoo import quiet_loading
-    from specocr.models.int8 import is_quantized_folder, load_quantized
 
     folder = Path(folder)
     if not is_model_folder(folder):

@@ -80,10 +80,18 @@ def _dollar_axis(ax: plt.Axes) -> None:
     ax.set_xlabel("cost per million pages (USD, log scale)")
 
 
-def _frontier_line(ax: plt.Axes, priced: pd.DataFrame) -> None:
+def _frontier_line(ax: plt.Axes, priced: pd.DataFrame) -> Line2D:
+    """Draw the Pareto frontier and return its legend handle: a dashed line through its systems, or, when one
+    system is both cheapest and best, a ring around it (a line through one point would not show)."""
     frontier = pareto_frontier(priced)
-    ax.plot(frontier["usd_per_million_pages"], frontier["score"], color="grey", linestyle="--", linewidth=1,
-            zorder=0, label="Pareto frontier")
+    if len(frontier) >= 2:
+        ax.plot(frontier["usd_per_million_pages"], frontier["score"], color="grey", linestyle="--", linewidth=1,
+                zorder=0)
+        return Line2D([], [], color="grey", linestyle="--", label="Pareto frontier")
+    ax.scatter(frontier["usd_per_million_pages"], frontier["score"], s=220, facecolors="none", edgecolors="grey",
+               linestyle="--", zorder=2)
+    return Line2D([], [], color="grey", marker="o", markerfacecolor="none", markersize=10, linestyle="",
+                  label="Pareto frontier (one system:\ncheapest and best)")
 
 
 def _reproduced_panel(ax: plt.Axes, frame: pd.DataFrame, title: str) -> None:
@@ -108,15 +116,14 @@ def _reproduced_panel(ax: plt.Axes, frame: pd.DataFrame, title: str) -> None:
     for _, row in others.iterrows():
         ax.annotate(row["label"], (row["usd_per_million_pages"], row["score"]), fontsize=7, xytext=(4, -10),
                     textcoords="offset points")
-    _frontier_line(ax, priced)
+    frontier = _frontier_line(ax, priced)
     _dollar_axis(ax)
     ax.set_ylabel("score")
     ax.set_ylim(0, 1)
     handles = [Line2D([], [], color=colours[b], marker="o", linestyle="-", label=b) for b in bases]
     handles += [Line2D([], [], color="grey", marker=markers[s], linestyle="", label=STAGE_NAMES[s])
                 for s in STAGES if s in set(models["stage"])]
-    handles += [Line2D([], [], color="black", marker="X", linestyle="", label="OCR engine"),
-                Line2D([], [], color="grey", linestyle="--", label="Pareto frontier")]
+    handles += [Line2D([], [], color="black", marker="X", linestyle="", label="OCR engine"), frontier]
     ax.legend(handles=handles, fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
 
 
@@ -131,10 +138,11 @@ def _reported_panel(ax: plt.Axes, frame: pd.DataFrame, title: str) -> None:
     for _, row in priced.iterrows():
         ax.annotate(row["label"], (row["usd_per_million_pages"], row["score"]), fontsize=7, xytext=(4, 4),
                     textcoords="offset points")
-    _frontier_line(ax, priced)
+    frontier = _frontier_line(ax, priced)
     _dollar_axis(ax)
     ax.set_ylabel("score")
-    ax.legend(fontsize=7, loc="lower right")
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=[*handles, frontier], fontsize=7, loc="lower right")
 
 
 def pareto(reproduced: pd.DataFrame, reported: pd.DataFrame, measured_on: str) -> plt.Figure:

@@ -63,8 +63,9 @@ def quant_card(summary: dict, context: dict) -> str:
     return card_header(context.get("name", "specocr int8 model"), base, ["int8", "quantized"]) + f"""
 `{base}` with int8 dynamic quantization of every linear layer (int8 weights with a scale per output channel,
 inputs quantized on the fly with a scale per token, int8 products summed in int32), for CPU inference: the
-analogue of the paper's AWQ-quantized deployment model. Load it with `specocr.models.registry.load_model_folder` (this folder holds an int8 state
-dict, `{QUANTIZED_WEIGHTS}`, not safetensors).
+analogue of the paper's AWQ-quantized deployment model. Load it with
+`specocr.models.registry.load_model_folder` (this folder holds an int8 state dict, `{QUANTIZED_WEIGHTS}`, not
+safetensors).
 
 | | |
 |---|---|

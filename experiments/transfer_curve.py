@@ -1,6 +1,6 @@
 """How fast a level-1 base learns to read the benchmark's fonts: loss and CER on short proportional lines.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/transfer_curve.py --base zoo/generalist-S --steps 300
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python experiments/transfer_curve.py --base zoo/generalist-S --steps 300
 
 A level-1 base reads clean monospace lines at 8 px per character (the bootstrap); level 2 must read every
 printed face of the benchmark (proportional, ~7-8 px per character) and handwriting. This trains a copy of
@@ -22,7 +22,7 @@ from bootstrap_curve import train_curve  # the same loop (bench/ is on the path 
 from specocr.data.render import render_document
 from specocr.data.schema import to_plain_text
 from specocr.data.synthetic import DocumentContent
-from specocr.models.foundations import character_error_rate, generate_answers
+from specocr.models.held_out import character_error_rate, generate_answers
 from specocr.models.pretraining_data import OCR_PROMPT, Example, _easy_text
 from specocr.models.zoo import load_base
 from specocr.params import load_params

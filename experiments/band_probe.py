@@ -1,6 +1,6 @@
 """Which document geometry lets a zoo base learn to read multi-line blocks: a timed probe from a level-2 base.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/band_probe.py --layout strip --minutes 40 --threads 1
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python experiments/band_probe.py --layout strip --minutes 40 --threads 1
 
 Trains a copy of ``--base`` on general Latin-script blocks of 1 to 6 lines (one line count per batch, drawn
 per step; printed 70%, handwriting-style 30%; degradation strength 0-1; ``pretraining_data.ocr_example``),
@@ -31,7 +31,7 @@ import torch
 from transformers import get_constant_schedule_with_warmup
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
-from specocr.models.foundations import character_error_rate, generate_answers
+from specocr.models.held_out import character_error_rate, generate_answers
 from specocr.models.pretraining_data import Example, make_fakers, ocr_example
 from specocr.models.processing_charocr import band_strip
 from specocr.models.zoo import load_base

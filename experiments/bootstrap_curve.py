@@ -1,6 +1,6 @@
 """How fast a zoo model starts to read: the training loss on the easy bootstrap lines, from random weights.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/bootstrap_curve.py --steps 700 [--size S] [--font-px 13]
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python experiments/bootstrap_curve.py --steps 700 [--size S] [--font-px 13]
 
 Trains a fresh model of ``--size`` on nothing but the easy lines of
 ``pretraining_data.easy_ocr_example`` (clean DejaVu Sans Mono, at most 12 characters; ``--font-px 13`` puts
@@ -21,7 +21,7 @@ import torch
 from transformers import get_cosine_schedule_with_warmup
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
-from specocr.models.foundations import character_error_rate, generate_answers
+from specocr.models.held_out import character_error_rate, generate_answers
 from specocr.models.pretraining_data import easy_ocr_example
 from specocr.models.zoo import build_model
 from specocr.params import load_params

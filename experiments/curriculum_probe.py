@@ -1,6 +1,6 @@
 """Which level-2 mix makes a zoo base read: per-kind training loss and held-out CER of a short probe run.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/curriculum_probe.py --base zoo/ocr-S \
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python experiments/curriculum_probe.py --base zoo/ocr-S \
         --mix mono=0.4,printed=0.6 --steps 600
 
 Trains a copy of ``--base`` (a zoo folder, or ``scratch`` for a fresh size-S model) on batches of one kind
@@ -16,7 +16,7 @@ each, drawn with the ``--mix`` shares:
 
 It prints the mean loss of each kind every 50 steps, and every ``--eval-every`` steps the greedy CER on
 the zoo cards' held-out printed lines (32, the level-2 target set) and on 16 held-out ``mono`` lines. AdamW
-with ``--lr``, 50 warmup steps, cosine decay over ``--schedule-steps``. Results: bench/README.md.
+with ``--lr``, 50 warmup steps, cosine decay over ``--schedule-steps``. Results: experiments/README.md.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import torch
 from transformers import get_cosine_schedule_with_warmup
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
-from specocr.models.foundations import character_error_rate, generate_answers, held_out_sets
+from specocr.models.held_out import character_error_rate, generate_answers, held_out_sets
 from specocr.models.pretraining_data import (
     Example,
     easy_ocr_example,

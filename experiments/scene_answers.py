@@ -1,6 +1,6 @@
 """How well zoo bases answer scene questions, task by task, against answers that ignore the image.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/scene_answers.py zoo/generalist-S zoo/generalist-M
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python experiments/scene_answers.py zoo/generalist-S zoo/generalist-M
 
 Draws ``--count`` held-out scene questions (``pretraining_data.scene_example``; seeds no training batch and no
 model card uses), answers them greedily with each base folder given, and prints one markdown row per base:
@@ -12,7 +12,7 @@ scenes), which the level-1 target (``specocr.models.LEVEL1_SCENE_MARGIN``) must 
 Then, per base, whether it looks at the image at all: the mean teacher-forced loss of the right answers (nats per
 character) on the first ``--looking`` questions, with their own image and with the next question's image. A
 base that ignores the image has the same loss with either.
-Results: bench/README.md, "Level 1's scene phase".
+Results: experiments/README.md, "Level 1's scene phase".
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import torch
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
 from specocr.data.synthetic import document_seed
-from specocr.models.foundations import exact_accuracy, exact_by_task, generate_answers
+from specocr.models.held_out import exact_accuracy, exact_by_task, generate_answers
 from specocr.models.pretraining_data import SCENE_TASKS, Example, question_only_answers, scene_example, scene_task
 from specocr.models.zoo import load_base
 from specocr.params import load_params

@@ -1,11 +1,11 @@
 """How well a zoo checkpoint reads the pipeline's own validation documents, before any SFT (a probe's yardstick).
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/val_reading.py zoo/.work/ocr-S/checkpoint.pt \
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python experiments/val_reading.py zoo/.work/ocr-S/checkpoint.pt \
         --data data/benchmark --documents 32
 
 Loads the zoo base the checkpoint's run continued from (``--base``), puts the checkpoint's weights into it, and
 reads the first ``--documents`` documents of the ``val`` split that the data stage wrote (the domain's
-templates, which the zoo never trains on) with the structured-OCR prompt, as band strips ``--strip-width`` px
+templates, which the zoo never trains on) with the structured-OCR prompt (``--plain``: "Read the text.", scored on the plain transcription), as band strips ``--strip-width`` px
 wide. Prints the pooled CER per category on the texts as the official score sees them (``to_plain``), and the
 share of answers that are valid JSON. The test split is never read: probes are compared on val.
 """
@@ -21,8 +21,8 @@ import torch
 from datasets import load_from_disk
 
 from specocr.data.schema import STRUCTURED_OCR_PROMPT
-from specocr.models.foundations import character_error_rate, generate_answers, reading_layout
-from specocr.models.pretraining_data import Example
+from specocr.models.held_out import character_error_rate, generate_answers, reading_layout
+from specocr.models.pretraining_data import OCR_PROMPT, Example
 from specocr.models.zoo import load_base
 from specocr.paths import project_root
 
@@ -37,6 +37,8 @@ def main() -> None:
     parser.add_argument("--strip-width", type=int, default=2048)
     parser.add_argument("--line-height", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--plain", action="store_true",
+                        help='ask "Read the text." and score against the plain transcription, not the JSON')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     root = project_root()
@@ -46,14 +48,15 @@ def main() -> None:
         model, processor = load_base(root / args.base)
         model.load_state_dict(torch.load(args.checkpoint, weights_only=True, map_location="cpu")["model"])
     rows = load_from_disk(str(args.data))["val"].select(range(args.documents))
-    examples = [Example(row["image"], STRUCTURED_OCR_PROMPT, row["assistant"]) for row in rows]
+    examples = [Example(row["image"], OCR_PROMPT, row["assistant_without_json"]) if args.plain
+                else Example(row["image"], STRUCTURED_OCR_PROMPT, row["assistant"]) for row in rows]
     longest = max(len(example.answer) for example in examples)
     with reading_layout(processor, args.line_height, args.strip_width):
         answers = generate_answers(model, processor, examples, max_new_tokens=longest + 40)
     by_category: dict[str, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         by_category[row["category"] or "all"].append(index)
-    record = {"checkpoint": str(args.checkpoint), "documents": len(examples)}
+    record = {"checkpoint": str(args.checkpoint), "documents": len(examples), "prompt": "plain" if args.plain else "structured"}
     for category, indices in sorted(by_category.items()):
         record[f"cer_{category}"] = round(character_error_rate([answers[i] for i in indices],
                                                                [examples[i].answer for i in indices]), 4)

@@ -1,6 +1,6 @@
 """How far the pipeline's SFT takes a base on the domain's documents: curves of a longer run than make repro's.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/sft_probe.py zoo/ocr-S 200 /tmp/sft-probe [--learning-rate 5e-4]
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python experiments/sft_probe.py zoo/ocr-S 200 /tmp/sft-probe [--learning-rate 5e-4]
 
 Copies the base folder (giving it the band-strip layout of params.yaml's bases), then runs the pipeline's own
 ``train_sft`` on ``data/benchmark``'s training split (run ``dvc repro data`` first) with params.yaml's ``sft``

@@ -1,12 +1,12 @@
 """Can a level-1 base that reads learn to look at shapes? A short probe on one kind of scene question.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/shape_probe.py --base /tmp/generalist-S-step-3707 --kind shapes
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python experiments/shape_probe.py --base /tmp/generalist-S-step-3707 --kind shapes
 
 Trains a copy of ``--base`` (a zoo folder) on batches of 32 of one kind only (``shapes``: one shape, its colour or
 shape to name, ``pretraining_data.shape_example``; ``scenes``: the full scene questions) with AdamW at ``--lr``, 20
 warmup steps, for ``--steps`` steps; prints the mean loss every 50 steps and, every 150 steps (and before the first),
 the exact-answer accuracy on 96 held-out questions of that kind, per question, with the first four answers.
-Nothing is saved. Results: bench/README.md, "Level 1's scene phase".
+Nothing is saved. Results: experiments/README.md, "Level 1's scene phase".
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from transformers import get_constant_schedule_with_warmup
 from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
 
 from specocr.data.synthetic import document_seed
-from specocr.models.foundations import generate_answers
+from specocr.models.held_out import generate_answers
 from specocr.models.pretraining_data import place_example, scene_example, shape_example
 from specocr.models.zoo import load_base
 
