@@ -1,6 +1,6 @@
 """How far the pipeline's SFT takes a base on the domain's documents: curves of a longer run than make repro's.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python experiments/sft_probe.py zoo/ocr-S 200 /tmp/sft-probe [--learning-rate 5e-4]
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python experiments/sft_probe.py zoo/ocr-S 200 /tmp/sft-probe [--learning-rate 5e-4] [--seed 1]
 
 Copies the base folder (giving it the band-strip layout of params.yaml's bases), then runs the pipeline's own
 ``train_sft`` on ``data/benchmark``'s training split (run ``dvc repro data`` first) with params.yaml's ``sft``
@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("steps", type=int)
     parser.add_argument("out", type=Path)
     parser.add_argument("--learning-rate", type=float, default=None, help="default: params.yaml's sft")
+    parser.add_argument("--seed", type=int, default=0, help="the run's seed (batch order, dropout); default 0")
     args = parser.parse_args()
     base, steps, out = args.base, args.steps, args.out
     root = project_root()
@@ -45,7 +46,7 @@ def main() -> None:
                                         "learning_rate": args.learning_rate or params.sft.learning_rate})
     started = time.perf_counter()
     summary = train_sft(work, benchmark["train"], benchmark["val"], sft, out / "sft", out / "checkpoints",
-                        out / "curves.csv", seed=0, max_new_tokens=params.eval.max_new_tokens)
+                        out / "curves.csv", seed=args.seed, max_new_tokens=params.eval.max_new_tokens)
     print(json.dumps(summary, indent=1))
     print(f"wall {time.perf_counter() - started:.0f} s")
 

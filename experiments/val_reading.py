@@ -6,8 +6,9 @@
 Loads the zoo base the checkpoint's run continued from (``--base``), puts the checkpoint's weights into it, and
 reads the first ``--documents`` documents of the ``val`` split that the data stage wrote (the domain's
 templates, which the zoo never trains on) with the structured-OCR prompt (``--plain``: "Read the text.", scored on the plain transcription), as band strips ``--strip-width`` px
-wide. Prints the pooled CER per category on the texts as the official score sees them (``to_plain``), and the
-share of answers that are valid JSON. The test split is never read: probes are compared on val.
+wide. Prints the pooled CER per category on the texts as the official score sees them (``to_plain``), the
+share of answers that are valid JSON (any object, and the paper's strict schema) and the mean official score;
+``--answers`` keeps every answer. The test split is never read: probes are compared on val.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import torch
 from datasets import load_from_disk
 
 from specocr.data.schema import STRUCTURED_OCR_PROMPT
+from specocr.evaluate.metrics import is_structured_output
+from specocr.evaluate.score import document_score
 from specocr.models.held_out import character_error_rate, generate_answers, reading_layout
 from specocr.models.pretraining_data import OCR_PROMPT, Example
 from specocr.models.zoo import load_base
@@ -39,6 +42,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--plain", action="store_true",
                         help='ask "Read the text." and score against the plain transcription, not the JSON')
+    parser.add_argument("--answers", type=Path, default=None,
+                        help="write every document's category, truth, answer, official score and strict-JSON "
+                             "validity to this JSONL file")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     root = project_root()
@@ -70,6 +76,15 @@ def main() -> None:
 
     record["valid_json"] = round(sum(map(is_json, answers)) / len(answers), 3)
     record["example"] = {"truth": examples[0].answer, "read": answers[0]}
+    scores = [document_score(answer, example.answer) for answer, example in zip(answers, examples)]
+    record["score_all"] = round(sum(scores) / len(scores), 4)
+    record["strict_json"] = round(sum(map(is_structured_output, answers)) / len(answers), 3)
+    if args.answers:
+        with args.answers.open("w", encoding="utf-8") as out:
+            for row, example, answer, score in zip(rows, examples, answers, scores):
+                out.write(json.dumps({"id": row["id"], "category": row["category"], "truth": example.answer,
+                                      "answer": answer, "score": round(score, 4),
+                                      "strict_json": is_structured_output(answer)}, ensure_ascii=False) + "\n")
     print(json.dumps(record, ensure_ascii=False))
 
 

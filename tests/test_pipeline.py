@@ -93,6 +93,10 @@ def test_smoke_pipeline_runs_and_writes_its_outputs(project: Path) -> None:
     assert "results/ocr-S/dpo/metrics.json" in shown.stdout
     assert "paper/claims.json" not in shown.stdout  # verdicts in words are an output, not a metric
     assert str(project) not in shown.stdout  # no absolute path of the clone among the metrics
+    results = sorted(str(path.relative_to(project)) for path in project.glob("results/*/*/metrics.json"))
+    table = run(["dvc", "metrics", "show", *results], project)  # the README's results table
+    assert table.returncode == 0 and all(path in table.stdout for path in results)
+    assert "reports/" not in table.stdout and "timing" not in table.stdout
     for executed in (project / "reports" / "notebooks").glob("*.ipynb"):  # what a reviewer opens first
         text = executed.read_text(encoding="utf-8")
         assert "IProgress not found" not in text and "Loading weights" not in text, executed.name
