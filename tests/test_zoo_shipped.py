@@ -131,7 +131,7 @@ def read_documents(name: str, documents) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("size", ["S", pytest.param("M", marks=pytest.mark.xfail(
-    strict=True, reason="issue 21, target 1, not met yet for M: ocr-M has had one document phase "
+    strict=True, reason="issue 21, target 1, not met yet for M: ocr-M has had two document phases "
                         "(the README's zoo table)"))])
 def test_the_ocr_specialist_reads_documents_and_its_generalist_does_not(size: str, documents) -> None:
     """Level 2's document targets (issue 21, target 1) with the structured prompt, and level 1 a clearly weaker
