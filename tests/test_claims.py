@@ -115,3 +115,23 @@ def test_cost_claims(bases) -> None:
     assert checker(found, bases, rows).c6().verdict == INCONCLUSIVE
     rows[1].usd_per_million_pages = 12.0  # quantized dearer beyond it: decided against
     assert checker(found, bases, rows).c6().verdict == FAILS
+
+
+def test_c5_rivals_are_those_not_shown_to_score_lower(bases) -> None:
+    """A cheaper system whose paired difference spans zero leaves C5 open; one shown to score lower is no rival."""
+    rows = [Row("ocr-S", "dpo", "ocr-S (SFT+DPO)", "model", 0.80, usd_per_million_pages=10.0),
+            Row("rapidocr", "vanilla", "RapidOCR", "engine", 0.79, usd_per_million_pages=5.0)]
+    ours = results(0.8, seed=5)
+    shifted = lambda delta: DocumentResults([s + delta for s in ours.scores], ours.degenerate)  # noqa: E731
+    noisy = DocumentResults([s + d for s, d in zip(ours.scores, np.random.default_rng(6).normal(-0.01, 0.2, N))],
+                            ours.degenerate)
+    found = {("ocr-S", "dpo"): ours, ("rapidocr", "vanilla"): noisy}
+    open_claim = checker(found, bases, rows).c5()
+    assert open_claim.verdict == INCONCLUSIVE and "RapidOCR" in open_claim.reason
+    assert any("not shown to score lower" in e and "n=100" in e for e in open_claim.evidence)
+    found[("rapidocr", "vanilla")] = shifted(-0.05)  # lower on every document: not a rival
+    assert checker(found, bases, rows).c5().verdict == HOLDS
+    found[("rapidocr", "vanilla")] = shifted(0.05)  # higher on every document and cheaper
+    assert checker(found, bases, rows).c5().verdict == FAILS
+    rows[1].usd_per_million_pages = 20.0  # higher but dearer
+    assert checker(found, bases, rows).c5().verdict == HOLDS

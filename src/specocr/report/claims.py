@@ -15,7 +15,8 @@ bootstrapped (``evaluate.stats.paired_bootstrap``). Each claim gets one of four 
 * C2 specialization beats scale: the small specialist after SFT+DPO beats the larger generalist after SFT+DPO.
 * C3 DPO lowers degeneration relative to SFT, in every family.
 * C4 SFT lowers degeneration relative to vanilla, in most families.
-* C5 the specialized small model is the cheapest system per page among those of at least its quality.
+* C5 the specialized small model is the cheapest system per page among those of at least its quality: a system
+  counts as a rival unless the paired difference shows it scores lower (beyond ``score_tolerance``).
 * C6 quantization cuts the cost per page with negligible quality loss (the score difference's CI within
   ``negligible`` of zero).
 """
@@ -210,25 +211,50 @@ class ClaimChecker:
         ours = next((row for row in priced if row.system == specialist and row.stage == "dpo"), None)
         if ours is None:
             return claim
-        # its own variants (the quantized one) are not rivals: they are the same specialized model
-        rivals = [row for row in priced if row.system != specialist and row.score >= ours.score]
-        limit = ours.usd_per_million_pages * (1 - self.cost_tolerance)
-        cheaper = [row for row in rivals if row.usd_per_million_pages < limit]
-        close = [row for row in rivals if limit <= row.usd_per_million_pages < ours.usd_per_million_pages
-                 * (1 + self.cost_tolerance)]
         claim.evidence.append(f"{ours.label}: score {ours.score:.4f}, ${ours.usd_per_million_pages:,.2f} per million pages")
-        claim.evidence += [f"{row.label}: score {row.score:.4f}, ${row.usd_per_million_pages:,.2f}" for row in rivals]
-        if not rivals:
-            claim.evidence.append("no system measured here scores as high")
+        # its own variants (the quantized one) are not rivals: they are the same specialized model
+        cheaper, undecided, lower = [], [], []
+        for row in priced:
+            if row.system == specialist:
+                continue
+            quality, evidence = self._quality_against(row, ours)
+            if quality == AGAINST:
+                lower.append(row.label)
+                continue
+            ratio = row.usd_per_million_pages / ours.usd_per_million_pages
+            claim.evidence.append(f"{row.label}: ${row.usd_per_million_pages:,.2f} ({ratio:.2f}x), "
+                                  f"{'scores higher' if quality == FOR else self._not_lower()} "
+                                  f"({evidence})")
+            if ratio < 1 - self.cost_tolerance and quality == FOR:
+                cheaper.append(row)
+            elif ratio < 1 + self.cost_tolerance:
+                undecided.append(row)
+        if lower:
+            claim.evidence.append(f"shown to score lower, so no rival: {', '.join(lower)}")
         if cheaper:
             claim.verdict = FAILS
-        elif close:
+        elif undecided:
             claim.verdict = INCONCLUSIVE
-            claim.reason = (f"{', '.join(row.label for row in close)} costs within {self.cost_tolerance:.0%} of it "
-                            "(the timing tolerance)")
+            claim.reason = (f"{', '.join(row.label for row in undecided)}: {self._not_lower()}, and cheaper "
+                            f"or within {self.cost_tolerance:.0%} of its cost (the timing tolerance)")
         else:
             claim.verdict = HOLDS
         return claim
+
+    def _not_lower(self) -> str:
+        return ("not shown to score lower" if not self.score_tolerance
+                else f"not shown to score lower by more than the score tolerance ({self.score_tolerance})")
+
+    def _quality_against(self, row: Row, ours: Row) -> tuple[str, str]:
+        """Whether ``row`` scores higher than ``ours`` (for), lower (against) or neither shown, and the
+        evidence: the paired difference with ``score_tolerance`` where both have per-document results, else the
+        point scores."""
+        if not self._have((row.system, row.stage), (ours.system, ours.stage)):
+            return (FOR if row.score >= ours.score else AGAINST,
+                    f"score {row.score:.4f}, no per-document results: point scores compared")
+        difference = self._paired((row.system, row.stage), (ours.system, ours.stage))
+        return (outcome(difference.ci_low, difference.ci_high, tolerance=self.score_tolerance),
+                self._difference(f"minus {ours.label}, score", difference))
 
     def c6(self) -> Claim:
         claim = Claim("C6", f"Quantization cuts the cost per page with negligible quality loss (score difference "
