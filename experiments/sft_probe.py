@@ -5,7 +5,8 @@
 Copies the base folder (giving it the band-strip layout of params.yaml's bases), then runs the pipeline's own
 ``train_sft`` on ``data/benchmark``'s training split (run ``dvc repro data`` first) with params.yaml's ``sft``
 except ``max_steps`` (the argument) and, if given, the learning rate, 10 warmup steps, one thread, validation every 50 steps on 16 validation
-documents (greedy, official score). Prints the summary; the curves are in ``<out>/curves.csv``.
+documents (greedy, official score). ``--train-documents N`` keeps the first N training documents;
+``--extra-train FOLDER`` adds another dataset's train split (shuffled in with the run's seed). Prints the summary; the curves are in ``<out>/curves.csv``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import json
 import shutil
 import time
 from pathlib import Path
+
+from datasets import concatenate_datasets
 
 from specocr.data import load_benchmark
 from specocr.models.registry import set_band_layout
@@ -30,6 +33,10 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--learning-rate", type=float, default=None, help="default: params.yaml's sft")
     parser.add_argument("--seed", type=int, default=0, help="the run's seed (batch order, dropout); default 0")
+    parser.add_argument("--train-documents", type=int, default=None,
+                        help="use only the first N of data/benchmark's training documents")
+    parser.add_argument("--extra-train", type=Path, default=None,
+                        help="a saved DatasetDict whose train split is added (experiments/free_form_documents.py)")
     args = parser.parse_args()
     base, steps, out = args.base, args.steps, args.out
     root = project_root()
@@ -41,11 +48,18 @@ def main() -> None:
     if strip_width:
         set_band_layout(work, params.data.block.line_height, strip_width)
     benchmark = load_benchmark("synthetic", root / BENCHMARK_DIR)
+    train = benchmark["train"]
+    if args.train_documents is not None:
+        train = train.select(range(min(args.train_documents, len(train))))
+    if args.extra_train is not None:
+        extra = load_benchmark("synthetic", args.extra_train)["train"].cast(train.features)
+        train = concatenate_datasets([train, extra]).shuffle(seed=args.seed)
+    print(f"{len(train)} training documents")
     sft = params.sft.model_copy(update={"max_steps": steps, "eval_steps": 50, "val_documents": 16, "threads": 1,
                                         "warmup_steps": 10,
                                         "learning_rate": args.learning_rate or params.sft.learning_rate})
     started = time.perf_counter()
-    summary = train_sft(work, benchmark["train"], benchmark["val"], sft, out / "sft", out / "checkpoints",
+    summary = train_sft(work, train, benchmark["val"], sft, out / "sft", out / "checkpoints",
                         out / "curves.csv", seed=args.seed, max_new_tokens=params.eval.max_new_tokens)
     print(json.dumps(summary, indent=1))
     print(f"wall {time.perf_counter() - started:.0f} s")
