@@ -131,12 +131,17 @@ def main() -> None:
     root = project_root()
     params = load_params(root / "params.yaml")
     unseen_domain()
-    folder = args.out / "documents"
-    if not folder.is_dir():
-        data = params.data.model_copy(update={"domain": DOMAIN_NAME, "seed": args.seed, "workers": 1,
-                                              "splits": params.data.splits.model_copy(
-                                                  update={"train": 0, "val": 0, "test": args.documents})})
+    folder, spec_file = args.out / "documents", args.out / "documents.json"
+    data = params.data.model_copy(update={"domain": DOMAIN_NAME, "seed": args.seed, "workers": 1,
+                                          "splits": params.data.splits.model_copy(
+                                              update={"train": 0, "val": 0, "test": args.documents})})
+    spec = data.model_dump_json()
+    if folder.is_dir():  # evaluate resumes predictions by document id: they must belong to these documents
+        if not spec_file.is_file() or spec_file.read_text(encoding="utf-8") != spec:
+            raise SystemExit(f"error: {args.out} holds documents made with other settings; use another OUT")
+    else:
         save_benchmark(build_benchmark(data), folder)
+        spec_file.write_text(spec, encoding="utf-8")
     params_file = root / "params.yaml"
     if args.threads:  # a copy of params.yaml with other thread counts (the probe shares the machine)
         tree = yaml.safe_load(params_file.read_text(encoding="utf-8"))
@@ -151,7 +156,7 @@ def main() -> None:
         scores[system] = metrics
     for system, metrics in scores.items():
         print(system, json.dumps({k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}))
-        print("  per category:", json.dumps(metrics.get("per_category") or metrics.get("categories")))
+        print("  per category:", json.dumps(metrics["per_category"]))
 
 
 if __name__ == "__main__":
