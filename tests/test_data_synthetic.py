@@ -118,6 +118,19 @@ def test_same_seed_gives_a_byte_identical_dataset_whatever_the_workers(default_p
     assert first["train"][0]["assistant"] == second["train"][0]["assistant"]
 
 
+def test_the_free_form_share_is_exact_and_leaves_every_other_document_as_it_was(default_params) -> None:
+    templates = small_data(default_params.data, train=40, free_form_share=0.0)
+    mixed = small_data(default_params.data, train=40, free_form_share=0.25)
+    plain, jobs = plan_split(templates, "train"), plan_split(mixed, "train")
+    assert sum(job.free_form for job in jobs) == 10 and not any(job.free_form for job in plain)
+    assert [(j.seed, j.category, j.strength) for j in jobs] == [(j.seed, j.category, j.strength) for j in plain]
+    assert not any(job.free_form for split in ("val", "test") for job in plan_split(mixed, split))
+    fake = Faker("pt_BR")
+    for template_job, job in zip(plain, jobs):
+        same = make_document(template_job, templates, fake)["assistant"] == make_document(job, mixed, fake)["assistant"]
+        assert same == (not job.free_form)
+
+
 def test_rows_follow_the_schema(default_params) -> None:
     data = small_data(default_params.data)
     row = make_document(plan_split(data, "test")[0], data, Faker("pt_BR"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 
 import pytest
 from faker import Faker
@@ -12,6 +13,7 @@ from specocr.data.render import check_fonts
 from specocr.domains import generate_content
 from specocr.domains import Domain, available, get_domain, register
 from specocr.models.zoo import character_vocabulary
+from specocr.params import DataParams
 
 #: sha256 of 180 pt_br documents' content (60 seeds x 3 categories). First computed before the Brazilian-
 #: Portuguese generators moved into specocr.domains.pt_br (the move changed no character); recomputed when the
@@ -49,8 +51,9 @@ def test_a_domain_stays_inside_its_charset_the_fonts_and_the_zoo_tokenizer(name:
     fake = Faker(spec.faker_locale)
     seen = set()
     for category in spec.categories:
-        for seed in range(150):
-            content = generate_content(category, seed, fake, name)
+        for seed, free_form in [(seed, False) for seed in range(150)] + [(seed, True) for seed in range(
+                150 if spec.free_form else 0)]:
+            content = generate_content(category, seed, fake, name, free_form=free_form)
             assert content.style == spec.category_styles[category]
             text = "".join(filter(None, (content.header, content.footer, content.margin, *content.body)))
             assert set(text) <= spec.charset_set, sorted(set(text) - spec.charset_set)
@@ -69,6 +72,9 @@ def test_a_domain_must_be_consistent() -> None:
         Domain("x", "xx", "X", "en_US", {"a": (lambda f, r: None,)}, {"b": "printed"}, "")
     with pytest.raises(ValueError, match="font styles"):
         Domain("x", "xx", "X", "en_US", {"a": (lambda f, r: None,)}, {"a": "gothic"}, "")
+    with pytest.raises(ValueError, match="every category"):
+        Domain("x", "xx", "X", "en_US", {"a": (lambda f, r: None,), "b": (lambda f, r: None,)},
+               {"a": "printed", "b": "printed"}, "", free_form={"a": (lambda f, r: None,)})
     with pytest.raises(ValueError, match="already registered"):
         register(Domain("pt_br", "pt", "P", "pt_BR", {"a": (lambda f, r: None,)}, {"a": "printed"}, ""))
 
@@ -95,3 +101,27 @@ def test_a_module_in_the_projects_domains_folder_is_registered(tmp_path, monkeyp
     finally:
         domains._REGISTRY.pop("memos", None)
         sys.modules.pop("specocr_project_domains.memos", None)
+
+
+def test_free_form_documents_are_not_the_templates_and_a_domain_without_them_is_refused(default_params) -> None:
+    """pt_br's free-form documents have no fixed wording: few of their words recur across documents, while a
+    third or more of a template document's words are its template's (titles, labels, phrases); a share above 0
+    on a domain that has none is a params error."""
+    fake = Faker("pt_BR")
+
+    def recurring_share(category: str, free_form: bool) -> float:
+        """The share of word occurrences whose word is in at least a quarter of 40 documents."""
+        documents = [" ".join(filter(None, (c.header, c.footer, *c.body))).split() for c in (
+            generate_content(category, seed, fake, "pt_br", free_form=free_form) for seed in range(40))]
+        in_documents = Counter(word for words in documents for word in set(words))
+        words = [word for words in documents for word in words]
+        return sum(in_documents[word] >= 10 for word in words) / len(words)
+
+    for category in get_domain("pt_br").categories:
+        assert recurring_share(category, True) < 0.15 < 0.25 < recurring_share(category, False), category
+    with pytest.raises(ValueError, match="no free-form generators"):
+        generate_content("invoice", 1, domain="es", free_form=True)
+    tree = default_params.data.model_dump()
+    tree.update(domain="es", categories={"invoice": 1.0}, free_form_share=0.5)
+    with pytest.raises(ValueError, match="no free-form generators"):
+        DataParams.model_validate(tree)

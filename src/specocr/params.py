@@ -96,6 +96,9 @@ class DataParams(_Strict):
     categories: dict[str, Annotated[float, Field(gt=0)]] = Field(
         min_length=1, description="category name -> relative share of documents"
     )
+    free_form_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        description="share of the synthetic training split drawn from the domain's generators without templates "
+                    "(Domain.free_form); val and test come from its templates")
     layout: Literal["block", "page"]
     block: BlockLayout
     page: PageLayout
@@ -130,6 +133,9 @@ class DataParams(_Strict):
         if self.source == "synthetic" and set(self.categories) - set(domain.categories):
             raise ValueError(f"data.categories {sorted(self.categories)} must be categories of domain "
                              f"{domain.name!r}: {domain.categories}")
+        if self.source == "synthetic" and self.free_form_share > 0 and not domain.free_form:
+            raise ValueError(f"data.free_form_share is {self.free_form_share:g} but domain {domain.name!r} has no "
+                             "free-form generators (Domain.free_form): set it to 0 or give the domain some")
         return self
 
 

@@ -39,13 +39,20 @@ class DocumentJob:
     category: str
     strength: float
     seed: int
+    free_form: bool = False
 
 
 def plan_split(data: DataParams, split: str) -> list[DocumentJob]:
     """Which documents a split holds: exact category shares; test strengths cycle through the test levels,
-    train and val strengths are uniform in [0, train_max] (two decimals)."""
+    train and val strengths are uniform in [0, train_max] (two decimals); in the training split, exactly
+    ``round(n * data.free_form_share)`` documents (at seeded places) come without templates."""
     n = getattr(data.splits, split)
     categories = assign_categories(n, data.categories, document_seed(data.seed, f"{split}/categories", 0))
+    free_form = set()
+    if split == "train" and data.free_form_share > 0:
+        places = list(range(n))
+        random.Random(document_seed(data.seed, "train/free_form", 0)).shuffle(places)
+        free_form = set(places[:round(n * data.free_form_share)])
     jobs = []
     for index, category in enumerate(categories):
         seed = document_seed(data.seed, split, index)
@@ -53,7 +60,7 @@ def plan_split(data: DataParams, split: str) -> list[DocumentJob]:
             strength = data.strength.test[index % len(data.strength.test)]
         else:
             strength = round(random.Random(seed ^ 0x5EED).uniform(0, data.strength.train_max), 2)
-        jobs.append(DocumentJob(split, index, category, float(strength), seed))
+        jobs.append(DocumentJob(split, index, category, float(strength), seed, index in free_form))
     return jobs
 
 
@@ -69,7 +76,7 @@ def _init_worker(data: DataParams) -> None:
 
 def make_document(job: DocumentJob, data: DataParams, fake: Faker | None = None) -> dict[str, Any]:
     """One row of the benchmark, in the DharmaOCR schema plus category, strength and font."""
-    content = generate_content(job.category, job.seed, fake, data.domain)
+    content = generate_content(job.category, job.seed, fake, data.domain, free_form=job.free_form)
     rendered = render_document(content, data.layout, data.block, data.page, job.strength, job.seed)
     return {
         "id": ID_OFFSETS[job.split] + job.index,
@@ -112,8 +119,9 @@ def _rows(jobs: list[DocumentJob], data: DataParams, description: str) -> Iterat
 
 def _fingerprint(data: DataParams, split: str) -> str:
     """A fingerprint from the parameters, so that ``save_to_disk`` writes identical state files."""
-    # Neither the worker count nor the other splits' sizes change a byte of this split.
-    content = data.model_dump_json(exclude={"workers", "splits"})
+    # Neither the worker count nor the other splits' sizes change a byte of this split; nor does a free-form
+    # share of 0 (the same documents as a domain without free-form generators).
+    content = data.model_dump_json(exclude=_unrecorded_fields(data) | {"splits"})
     return hashlib.sha256(f"{split}:{getattr(data.splits, split)}:{content}".encode()).hexdigest()[:16]
 
 
@@ -219,6 +227,20 @@ def _sources(data: DataParams) -> str:
     return f"train and val {own}; test from {test.source} `{test.location}`{revision}"
 
 
+def _free_form_note(data: DataParams) -> str:
+    if data.source != "synthetic" or data.free_form_share == 0:
+        return ""
+    count = round(data.splits.train * data.free_form_share)
+    return (f" {count} of the {data.splits.train} training documents have no template (`data.free_form_share`: "
+            "lines drawn independently of each other); val and test come from the templates.")
+
+
+def _unrecorded_fields(data: DataParams) -> set[str]:
+    """Fields that change no document, left out of the card and the fingerprints: the worker count, and a share
+    of 0 free-form documents (a dataset of templates only is recorded as one without the key)."""
+    return {"workers"} | ({"free_form_share"} if data.free_form_share == 0 else set())
+
+
 def dataset_card(data: DataParams, summary: dict[str, Any]) -> str:
     """A Hugging Face dataset card (YAML front matter + Markdown) with the numbers of this build."""
     test = summary.get("test", {})
@@ -246,7 +268,7 @@ Synthetic {domain.description} documents in the schema of
 Made by `specocr.data.generate` (stage `data` of `dvc repro`) with seed {data.seed}; the same parameters
 give a byte-identical dataset. Content: {domain.content_note}.
 
-Sources: {_sources(data)}.
+Sources: {_sources(data)}.{_free_form_note(data)}
 
 | split | documents | mean characters | max characters | {language} letters absent |
 |---|---|---|---|---|
@@ -258,6 +280,6 @@ by strength: {json.dumps(test.get('per_strength', {}))}.
 Parameters:
 
 ```json
-{data.model_dump_json(indent=2, exclude={"workers"})}
+{data.model_dump_json(indent=2, exclude=_unrecorded_fields(data))}
 ```
 """

@@ -50,6 +50,9 @@ class Domain:
     letters: str  # letters beyond ASCII the language needs; each must occur in the test split
     extra_characters: str = ""  # other non-ASCII characters the generators may write (º, §, €)
     content_note: str = ""  # the card's "Content:" sentence: where names and prose come from
+    #: category -> generators of documents without templates (lines drawn independently of each other), for
+    #: the share ``data.free_form_share`` of the training split: text a model can only get right by reading.
+    free_form: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if set(self.generators) != set(self.category_styles):
@@ -60,6 +63,11 @@ class Domain:
             raise ValueError(f"domain {self.name}: unknown font styles {sorted(unknown)}; expected {STYLES}")
         if any(not generators for generators in self.generators.values()):
             raise ValueError(f"domain {self.name}: every category needs at least one generator")
+        if self.free_form and set(self.free_form) != set(self.generators):
+            raise ValueError(f"domain {self.name}: free-form generators for {sorted(self.free_form)}; a domain "
+                             f"with any has them for every category {sorted(self.generators)}")
+        if any(not generators for generators in self.free_form.values()):
+            raise ValueError(f"domain {self.name}: a category's free-form generators are empty")
 
     @property
     def charset(self) -> str:
@@ -140,16 +148,20 @@ def all_characters() -> str:
     return "".join(dict.fromkeys("".join(get_domain(name).charset for name in available())))
 
 
-def generate_content(category: str, seed: int, fake: Faker | None = None, domain: str = "pt_br") -> DocumentContent:
-    """One document of ``domain``'s ``category`` from ``seed``; pass a reusable ``fake`` (of the domain's
-    locale) to skip Faker's start-up."""
+def generate_content(category: str, seed: int, fake: Faker | None = None, domain: str = "pt_br",
+                     free_form: bool = False) -> DocumentContent:
+    """One document of ``domain``'s ``category`` from ``seed``, from its templates or (``free_form``) from its
+    generators without templates; pass a reusable ``fake`` (of the domain's locale) to skip Faker's start-up."""
     spec = get_domain(domain)
     if category not in spec.generators:
         raise ValueError(f"unknown category {category!r}; domain {domain!r} has {sorted(spec.generators)}")
+    if free_form and not spec.free_form:
+        raise ValueError(f"domain {domain!r} has no free-form generators (Domain.free_form); set "
+                         "data.free_form_share to 0")
     fake = fake or Faker(spec.faker_locale)
     fake.seed_instance(seed)
     rng = random.Random(seed)
-    generator = pick(rng, spec.generators[category])
+    generator = pick(rng, (spec.free_form if free_form else spec.generators)[category])
     content = generator(fake, rng)
     charset = spec.charset_set
     return dataclasses.replace(
