@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import Counter
 
@@ -51,8 +52,7 @@ def test_a_domain_stays_inside_its_charset_the_fonts_and_the_zoo_tokenizer(name:
     fake = Faker(spec.faker_locale)
     seen = set()
     for category in spec.categories:
-        for seed, free_form in [(seed, False) for seed in range(150)] + [(seed, True) for seed in range(
-                150 if spec.free_form else 0)]:
+        for free_form, seed in itertools.product((False, True) if spec.free_form else (False,), range(150)):
             content = generate_content(category, seed, fake, name, free_form=free_form)
             assert content.style == spec.category_styles[category]
             text = "".join(filter(None, (content.header, content.footer, content.margin, *content.body)))

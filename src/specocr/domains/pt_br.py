@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from functools import partial
 
 from faker import Faker
 from num2words import num2words
@@ -240,7 +241,8 @@ def legal_rg(fake: Faker, rng: random.Random) -> DocumentContent:
 
 # --- documents without templates (training only: data.free_form_share) -----------------------------
 
-#: Common Portuguese words, every accented letter in upper and lower case; sentences draw them in random order.
+#: Common Portuguese words with every accented letter (CAPITALIZED: their capitals); sentences draw them in
+#: random order.
 WORDS = tuple("""
 a o e de do da dos das em no na nos nas para por com sem sobre entre até após ante como quando onde porque mas
 ou também já ainda nunca sempre hoje amanhã ontem aqui ali lá muito pouco mais menos bem mal não sim cada todo
@@ -316,14 +318,6 @@ def free_form_document(category: str, fake: Faker, rng: random.Random) -> Docume
     return DocumentContent(category, "livre", header, body, footer=footer)
 
 
-
-def _free_form(category: str) -> Generator:
-    def generate(fake: Faker, rng: random.Random) -> DocumentContent:
-        return free_form_document(category, fake, rng)
-    generate.__name__ = f"free_form_{category}"
-    return generate
-
-
 GENERATORS: dict[str, tuple[Generator, ...]] = {
     "printed": (printed_form, printed_notice),
     "handwritten": (handwritten_note, handwritten_receipt, handwritten_declaration),
@@ -337,7 +331,7 @@ DOMAIN = register(Domain(
     description="Brazilian-Portuguese",
     faker_locale="pt_BR",
     generators=GENERATORS,
-    free_form={category: (_free_form(category),) for category in GENERATORS},
+    free_form={category: (partial(free_form_document, category),) for category in GENERATORS},
     category_styles={"printed": "printed", "handwritten": "handwritten", "legal": "printed"},
     letters=PORTUGUESE_LETTERS,
     extra_characters="ºª§°üÜèÈ",
