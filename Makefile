@@ -12,9 +12,11 @@ BIN := $(CURDIR)/$(VENV)/bin
 # The CPU build of PyTorch. On machines whose pip index serves CUDA builds by default, point pip at
 # PyTorch's CPU wheel index, e.g. make repro TORCH_PIP_ARGS="--index-url <the CPU index URL>".
 TORCH_PIP_ARGS ?=
-# Debian packages: Tesseract with Portuguese (baselines, legibility test) and the document fonts.
+# Debian packages: Tesseract with Portuguese (baselines, legibility test), the document fonts, and the faces of
+# the zoo's styled pretraining documents (specocr.data.styles; its held-out faces included).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-por fonts-dejavu-core fonts-liberation fonts-dkg-handwriting \
-	fonts-breip fonts-dancingscript
+	fonts-breip fonts-dancingscript fonts-dejavu-extra fonts-urw-base35 fonts-crosextra-carlito \
+	fonts-crosextra-caladea fonts-open-sans fonts-sil-andika fonts-go fonts-freefont-ttf fonts-lato fonts-comic-neue
 
 .PHONY: repro test zoo paper setup system-deps clean-venv
 

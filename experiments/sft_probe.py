@@ -6,7 +6,8 @@ Copies the base folder (giving it the band-strip layout of params.yaml's bases),
 ``train_sft`` on ``data/benchmark``'s training split (run ``dvc repro data`` first) with params.yaml's ``sft``
 except ``max_steps`` (the argument) and, if given, the learning rate, 10 warmup steps, one thread, validation every 50 steps on 16 validation
 documents (greedy, official score). ``--train-documents N`` keeps the first N training documents;
-``--extra-train FOLDER`` adds another dataset's train split (shuffled in with the run's seed). Prints the summary; the curves are in ``<out>/curves.csv``.
+``--data FOLDER`` trains and validates on another saved dataset (e.g. one made with other ``data``
+params); ``--extra-train FOLDER`` adds another dataset's train split (shuffled in with the run's seed). Prints the summary; the curves are in ``<out>/curves.csv``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="the run's seed (batch order, dropout); default 0")
     parser.add_argument("--train-documents", type=int, default=None,
                         help="use only the first N of data/benchmark's training documents")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="a saved DatasetDict to train and validate on instead of data/benchmark")
     parser.add_argument("--extra-train", type=Path, default=None,
                         help="a saved DatasetDict whose train split is added (experiments/free_form_documents.py)")
     args = parser.parse_args()
@@ -47,7 +50,7 @@ def main() -> None:
     strip_width = next(spec.strip_width for spec in params.bases.values())
     if strip_width:
         set_band_layout(work, params.data.block.line_height, strip_width)
-    benchmark = load_benchmark("synthetic", root / BENCHMARK_DIR)
+    benchmark = load_benchmark("synthetic", args.data or root / BENCHMARK_DIR)
     train = benchmark["train"]
     if args.train_documents is not None:
         train = train.select(range(min(args.train_documents, len(train))))

@@ -7,7 +7,9 @@ Makes ``--documents`` test documents in the pipeline's geometry, schema, categor
 (params.yaml's ``data``) from nine Brazilian-Portuguese templates that ``specocr.domains.pt_br`` does not have
 (invoices, opening hours, a menu; letters, phone messages, market lists; service contracts, court summonses,
 meeting minutes), saves them to ``OUT/documents`` and scores each ``--system`` on them as ``specocr evaluate``
-does (``OUT/<system>/metrics.json``). The same renderer and fonts as the pipeline: only the templates differ.
+does (``OUT/<system>/metrics.json``). The same renderer and fonts as the pipeline: only the templates differ;
+``--held-out-faces`` draws them in varied styles and faces that no training example uses (other templates and
+other rendering).
 Never used to choose anything that is then reported on the test split; the pipeline's test split is untouched.
 """
 
@@ -17,12 +19,14 @@ import argparse
 import json
 import random
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
+from datasets import Dataset, DatasetDict
 from faker import Faker
 
-from specocr.data.generate import build_benchmark, save_benchmark
+from specocr.data.generate import FEATURES, build_benchmark, make_document, plan_split, save_benchmark
 from specocr.data.synthetic import DocumentContent, pick
 from specocr.domains import Domain, get_domain, register
 from specocr.domains.pt_br import MONTHS, money, place_and_date, short_date, some_date
@@ -125,6 +129,9 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=48)
     parser.add_argument("--seed", type=int, default=20261202, help="content and rendering seed (not data.seed)")
     parser.add_argument("--threads", type=int, default=None, help="eval and engine threads (default: params.yaml's)")
+    parser.add_argument("--held-out-faces", action="store_true",
+                        help="draw the documents in varied styles with faces no training example uses "
+                             "(specocr.data.styles.HELD_OUT_FONTS) instead of the pipeline's renderer")
     args = parser.parse_args()
     from specocr.cli import evaluate
 
@@ -135,10 +142,16 @@ def main() -> None:
     data = params.data.model_copy(update={"domain": DOMAIN_NAME, "seed": args.seed, "workers": 1,
                                           "splits": params.data.splits.model_copy(
                                               update={"train": 0, "val": 0, "test": args.documents})})
-    spec = data.model_dump_json()
+    spec = data.model_dump_json() + (" held-out faces" if args.held_out_faces else "")
     if folder.is_dir():  # evaluate resumes predictions by document id: they must belong to these documents
         if not spec_file.is_file() or spec_file.read_text(encoding="utf-8") != spec:
             raise SystemExit(f"error: {args.out} holds documents made with other settings; use another OUT")
+    elif args.held_out_faces:
+        jobs = [replace(job, styled=True) for job in plan_split(data, "test")]
+        fake = Faker(get_domain(DOMAIN_NAME).faker_locale)
+        rows = [make_document(job, data, fake, held_out_faces=True) for job in jobs]
+        save_benchmark(DatasetDict({"test": Dataset.from_list(rows, features=FEATURES, split="test")}), folder)
+        spec_file.write_text(spec, encoding="utf-8")
     else:
         save_benchmark(build_benchmark(data), folder)
         spec_file.write_text(spec, encoding="utf-8")

@@ -131,6 +131,31 @@ def test_the_free_form_share_is_exact_and_leaves_every_other_document_as_it_was(
         assert same == (not job.free_form)
 
 
+def test_the_styled_share_redraws_only_its_documents_and_keeps_their_text(default_params) -> None:
+    plain_data = small_data(default_params.data, train=40, styled_share=0.0)
+    styled_data = small_data(default_params.data, train=40, styled_share=0.25)
+    plain, jobs = plan_split(plain_data, "train"), plan_split(styled_data, "train")
+    assert sum(job.styled for job in jobs) == 10 and not any(job.styled for job in plain)
+    assert not any(job.styled for split in ("val", "test") for job in plan_split(styled_data, split))
+    fake = Faker("pt_BR")
+    fonts = set()
+    for plain_job, job in zip(plain, jobs):
+        before, after = make_document(plain_job, plain_data, fake), make_document(job, styled_data, fake)
+        assert (before["image"] == after["image"]) == (not job.styled)
+        if job.styled:  # the same content: the first line of text is drawn either way (a face may fit fewer words)
+            first = json.loads(before["assistant"]).get("header") or json.loads(before["assistant"])["text"]
+            assert first.split("\n")[0].split()[0] in after["assistant"]
+            fonts.add(after["font"])
+    assert len(fonts) >= 4
+
+
+def test_a_styled_share_needs_the_block_layout(default_params) -> None:
+    tree = default_params.data.model_dump()
+    tree.update(layout="page", styled_share=0.5)
+    with pytest.raises(ValueError, match="styled_share"):
+        type(default_params.data).model_validate(tree)
+
+
 def test_rows_follow_the_schema(default_params) -> None:
     data = small_data(default_params.data)
     row = make_document(plan_split(data, "test")[0], data, Faker("pt_BR"))

@@ -99,6 +99,10 @@ class DataParams(_Strict):
     free_form_share: Annotated[float, Field(ge=0, le=1)] = Field(
         description="share of the synthetic training split drawn from the domain's generators without templates "
                     "(Domain.free_form); val and test come from its templates")
+    styled_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        description="share of the synthetic training split drawn in styles from a wide pool (faces, widths, "
+                    "placement, inks, papers: specocr.data.styles) instead of the pipeline's renderer; block "
+                    "layout only; val and test keep the pipeline's renderer")
     layout: Literal["block", "page"]
     block: BlockLayout
     page: PageLayout
@@ -133,6 +137,9 @@ class DataParams(_Strict):
         if self.source == "synthetic" and set(self.categories) - set(domain.categories):
             raise ValueError(f"data.categories {sorted(self.categories)} must be categories of domain "
                              f"{domain.name!r}: {domain.categories}")
+        if self.styled_share > 0 and self.layout != "block":
+            raise ValueError(f"data.styled_share is {self.styled_share:g} but data.layout is {self.layout!r}: the "
+                             "styled renderer draws the block layout only; set it to 0 for pages")
         if self.source == "synthetic" and self.free_form_share > 0 and not domain.free_form:
             raise ValueError(f"data.free_form_share is {self.free_form_share:g} but domain {domain.name!r} has no "
                              "free-form generators (Domain.free_form): set it to 0 or give the domain some")
@@ -228,7 +235,7 @@ class ZooSize(_Strict):
 
 
 ExampleKind = Literal["easy", "clean24", "mono", "printed", "short", "lines", "blocks", "documents",
-                      "handwritten_documents", "varied_documents", "shapes", "places", "scenes"]
+                      "handwritten_documents", "varied_documents", "styled_documents", "shapes", "places", "scenes"]
 
 
 class CurriculumPhase(_Strict):

@@ -21,6 +21,7 @@ from faker import Faker
 from tqdm import tqdm  # text bars: readable in a terminal, a log and an executed notebook alike
 
 from specocr.data.render import check_fonts, render_document
+from specocr.data.styles import render_styled
 from specocr.data.schema import FEATURES, to_assistant, to_plain_text
 from specocr.data.synthetic import assign_categories, document_seed
 from specocr.domains import generate_content
@@ -40,19 +41,28 @@ class DocumentJob:
     strength: float
     seed: int
     free_form: bool = False
+    styled: bool = False
+
+
+def _seeded_places(n: int, share: float, seed: int) -> set[int]:
+    """Exactly ``round(n * share)`` of the indices ``0..n-1``, at places drawn from ``seed``."""
+    places = list(range(n))
+    random.Random(seed).shuffle(places)
+    return set(places[:round(n * share)])
 
 
 def plan_split(data: DataParams, split: str) -> list[DocumentJob]:
     """Which documents a split holds: exact category shares; test strengths cycle through the test levels,
     train and val strengths are uniform in [0, train_max] (two decimals); in the training split, exactly
-    ``round(n * data.free_form_share)`` documents (at seeded places) come without templates."""
+    ``round(n * data.free_form_share)`` documents (at seeded places) come without templates, and, drawn
+    independently, ``round(n * data.styled_share)`` are drawn in varied styles (:mod:`specocr.data.styles`)."""
     n = getattr(data.splits, split)
     categories = assign_categories(n, data.categories, document_seed(data.seed, f"{split}/categories", 0))
-    free_form = set()
-    if split == "train" and data.free_form_share > 0:
-        places = list(range(n))
-        random.Random(document_seed(data.seed, "train/free_form", 0)).shuffle(places)
-        free_form = set(places[:round(n * data.free_form_share)])
+    free_form: set[int] = set()
+    styled: set[int] = set()
+    if split == "train":
+        free_form = _seeded_places(n, data.free_form_share, document_seed(data.seed, "train/free_form", 0))
+        styled = _seeded_places(n, data.styled_share, document_seed(data.seed, "train/styled", 0))
     jobs = []
     for index, category in enumerate(categories):
         seed = document_seed(data.seed, split, index)
@@ -60,7 +70,7 @@ def plan_split(data: DataParams, split: str) -> list[DocumentJob]:
             strength = data.strength.test[index % len(data.strength.test)]
         else:
             strength = round(random.Random(seed ^ 0x5EED).uniform(0, data.strength.train_max), 2)
-        jobs.append(DocumentJob(split, index, category, float(strength), seed, index in free_form))
+        jobs.append(DocumentJob(split, index, category, float(strength), seed, index in free_form, index in styled))
     return jobs
 
 
@@ -74,10 +84,20 @@ def _init_worker(data: DataParams) -> None:
     _worker_data = data
 
 
-def make_document(job: DocumentJob, data: DataParams, fake: Faker | None = None) -> dict[str, Any]:
-    """One row of the benchmark, in the DharmaOCR schema plus category, strength and font."""
+def make_document(job: DocumentJob, data: DataParams, fake: Faker | None = None,
+                  held_out_faces: bool = False) -> dict[str, Any]:
+    """One row of the benchmark, in the DharmaOCR schema plus category, strength and font. ``held_out_faces``:
+    a styled document is drawn in the faces no styled training document uses (a check of reading, for
+    experiments; the pipeline never sets it)."""
     content = generate_content(job.category, job.seed, fake, data.domain, free_form=job.free_form)
-    rendered = render_document(content, data.layout, data.block, data.page, job.strength, job.seed)
+    if job.styled:
+        domain = get_domain(data.domain)
+        style = content.style or domain.category_styles[job.category]
+        rendered = render_styled(content.header, content.body, content.footer, style, job.strength, job.seed,
+                                 domain.charset, data.block.width, data.block.line_height,
+                                 held_out=held_out_faces, max_lines=data.block.max_lines)
+    else:
+        rendered = render_document(content, data.layout, data.block, data.page, job.strength, job.seed)
     return {
         "id": ID_OFFSETS[job.split] + job.index,
         "image": {"bytes": rendered.encode(), "path": None},
@@ -227,18 +247,26 @@ def _sources(data: DataParams) -> str:
     return f"train and val {own}; test from {test.source} `{test.location}`{revision}"
 
 
-def _free_form_note(data: DataParams) -> str:
-    if data.source != "synthetic" or data.free_form_share == 0:
+def _training_mix_note(data: DataParams) -> str:
+    """What the training split holds besides templated documents in the pipeline's rendering."""
+    if data.source != "synthetic":
         return ""
-    count = round(data.splits.train * data.free_form_share)
-    return (f" {count} of the {data.splits.train} training documents have no template (`data.free_form_share`: "
-            "lines drawn independently of each other); val and test come from the templates.")
+    n, note = data.splits.train, ""
+    if data.free_form_share > 0:
+        note += (f" {round(n * data.free_form_share)} of the {n} training documents have no template "
+                 "(`data.free_form_share`: lines drawn independently of each other); val and test come from the "
+                 "templates.")
+    if data.styled_share > 0:
+        note += (f" {round(n * data.styled_share)} of the {n} training documents are drawn in varied styles "
+                 "(`data.styled_share`: faces, character widths, placement, inks and papers of "
+                 "`specocr.data.styles`); val and test keep the pipeline's renderer.")
+    return note
 
 
 def _unrecorded_fields(data: DataParams) -> set[str]:
-    """Fields that change no document, left out of the card and the fingerprints: the worker count, and a share
-    of 0 free-form documents (a dataset of templates only is recorded as one without the key)."""
-    return {"workers"} | ({"free_form_share"} if data.free_form_share == 0 else set())
+    """Fields that change no document, left out of the card and the fingerprints: the worker count, and shares
+    of 0 free-form or styled documents (a dataset without them is recorded as one without the keys)."""
+    return {"workers"} | {share for share in ("free_form_share", "styled_share") if getattr(data, share) == 0}
 
 
 def dataset_card(data: DataParams, summary: dict[str, Any]) -> str:
@@ -268,7 +296,7 @@ Synthetic {domain.description} documents in the schema of
 Made by `specocr.data.generate` (stage `data` of `dvc repro`) with seed {data.seed}; the same parameters
 give a byte-identical dataset. Content: {domain.content_note}.
 
-Sources: {_sources(data)}.{_free_form_note(data)}
+Sources: {_sources(data)}.{_training_mix_note(data)}
 
 | split | documents | mean characters | max characters | {language} letters absent |
 |---|---|---|---|---|

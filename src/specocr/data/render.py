@@ -201,7 +201,8 @@ class _Line:
     align: str  # left | center | right
 
 
-def _fit_lines(content: DocumentContent, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[_Line]:
+def fit_lines(content: DocumentContent, font: ImageFont.FreeTypeFont, width: float, max_lines: int) -> list[_Line]:
+    """``content`` wrapped to ``width`` px in ``font`` and cut to ``max_lines`` lines, in reading order."""
     header = [_Line("header", t, "center") for t in wrap(content.header or "", font, width)]
     footer = [_Line("footer", t, "right") for t in wrap(content.footer or "", font, width)]
     body = [_Line("text", t, "left") for p in content.body for t in wrap(p, font, width)]
@@ -310,7 +311,7 @@ def render_document(
     if layout == "block":
         font = sized_font(font_path, block.font_size, block.line_height)
         text_width = block.width - 2 * block.side_padding
-        lines = _fit_lines(content, font, text_width, block.max_lines)
+        lines = fit_lines(content, font, text_width, block.max_lines)
         # No top or bottom margin: a 16 px line is then two whole patch rows (the tiny models read best so).
         size = (block.width, len(lines) * block.line_height)
         image = _paper(size, strength, rng)
@@ -330,7 +331,7 @@ def render_document(
     font = sized_font(font_path, page.font_size, line_height)
     text_width = page.width - 2 * page.margin
     max_lines = (page.height - 2 * page.margin) // line_height
-    lines = _fit_lines(content, font, text_width, max_lines)
+    lines = fit_lines(content, font, text_width, max_lines)
     image = _paper((page.width, page.height), strength, rng)
     draw = ImageDraw.Draw(image)
     if handwritten and rng.random() < 0.6:

@@ -37,6 +37,7 @@ from faker.providers.lorem.en_US import Provider as EnglishLorem
 from PIL import Image, ImageDraw, ImageFont
 
 from specocr.data.render import find_font, render_document
+from specocr.data.styles import render_styled
 from specocr.data.schema import STRUCTURED_OCR_PROMPT, to_assistant, to_plain_text
 from specocr.data.synthetic import REFERENCE_TIME, DocumentContent, document_seed, to_charset
 from specocr.params import BlockLayout, PageLayout
@@ -257,6 +258,78 @@ def _varied_line(fake: Faker, rng: random.Random) -> str:
     return line.upper() if rng.random() < 0.2 else line
 
 
+
+def _code(rng: random.Random) -> str:
+    """An identifier as offices print them: registration numbers, postcodes, phones, case numbers."""
+    digits = lambda n: "".join(rng.choice(string.digits) for _ in range(n))  # noqa: E731
+    return rng.choice((
+        f"{digits(3)}.{digits(3)}.{digits(3)}-{digits(2)}", f"{digits(2)}.{digits(3)}.{digits(3)}/{digits(4)}-{digits(2)}",
+        f"{digits(5)}-{digits(3)}", f"({digits(2)}) {digits(4 + rng.randint(0, 1))}-{digits(4)}",
+        f"{digits(7)}-{digits(2)}.{digits(4)}.{digits(1)}.{digits(2)}.{digits(4)}", f"{digits(4)}/{digits(6)}",
+        f"{rng.choice(string.ascii_uppercase)}{rng.choice(string.ascii_uppercase)}-{digits(4)}",
+        f"{digits(2)}/{digits(2)}/{digits(4)}", f"+{digits(2)} {digits(3)} {digits(3)} {digits(3)}",
+    ))
+
+
+LABEL_MARKS = ("Nº", "nº", "N.º", "Art.", "§", "Cláusula", "Item", "Ref.", "Doc.", "Proc.", "Fl.", "Reg.")
+LIST_MARKS = ("1.", "2)", "a)", "b)", "-", "*", "I -", "II -", "III.", "(1)", "(c)", "1º", "2ª")
+
+
+def _diverse_line(fake: Faker, rng: random.Random) -> str:
+    """A line with the shapes of real paperwork beyond :func:`_varied_line`'s: dotted leaders to a value,
+    identifiers (registration numbers, postcodes, phones, case numbers), numbered and lettered list items,
+    ordinals and section marks, several fields on one line, e-mails and web addresses, headings in capitals."""
+    kind = rng.random()
+    if kind < 0.35:
+        return _varied_line(fake, rng)
+    if kind < 0.45:
+        label = rng.choice((fake.word().capitalize(), fake.word().capitalize() + " " + fake.word()))
+        value = rng.choice((_amount(rng), str(rng.randint(1, 999)), fake.date(end_datetime=REFERENCE_TIME)))
+        return f"{label} {'.' * rng.randint(2, 12)} {value}"
+    if kind < 0.55:
+        return f"{rng.choice((fake.word().capitalize(), rng.choice(LABEL_MARKS)))}{rng.choice((': ', ' '))}{_code(rng)}"
+    if kind < 0.67:
+        return f"{rng.choice(LIST_MARKS)} {fake.sentence(nb_words=rng.randint(2, 7)).rstrip('.')}{rng.choice(('', ';', '.', ':'))}"
+    if kind < 0.77:
+        fields = [f"{fake.word().capitalize()}: {rng.choice((str(rng.randint(0, 9999)), _amount(rng), fake.last_name(), _code(rng)))}"
+                  for _ in range(rng.randint(2, 3))]
+        return rng.choice((" | ", " - ", "  ", "; ")).join(fields)
+    if kind < 0.85:
+        pieces = [f"{rng.randint(1, 99)}{rng.choice(('º', 'ª', '%', 'h', 'h30', ' kg', ' m2'))}",
+                  f"{rng.choice(LABEL_MARKS)} {rng.randint(1, 400)}{rng.choice(('', 'º', '-A'))}", fake.word(),
+                  f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}", fake.word()]
+        rng.shuffle(pieces)
+        return " ".join(pieces[:rng.randint(2, 5)])
+    if kind < 0.92:
+        return rng.choice((fake.email(), fake.url(), f"{fake.word()}@{fake.domain_name()}", fake.user_name()))
+    return fake.sentence(nb_words=rng.randint(2, 6)).rstrip(".").upper()
+
+
+def styled_document_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker],
+                            held_out: bool = False) -> Example:
+    """A document of 1 to ``block.max_lines`` lines (:func:`_diverse_line`, in :data:`VARIED_LOCALES`), half
+    the time with a heading and a closing line, printed or (40%) handwriting-style, drawn in a style from
+    :func:`specocr.data.styles.render_styled` (many faces, widths, placements, inks, papers; degradation up
+    to strength 1.3), asked with either prompt. ``held_out``: in faces no training example uses."""
+    rng, lines, structured = _document_draws(seed, block)
+    fake = fakers[rng.choice(VARIED_LOCALES)]
+    fake.seed_instance(seed)
+    charset = general_charset()
+    text = [to_charset(_diverse_line(fake, rng), charset) for _ in range(lines)]
+    header = footer = None
+    if lines >= 3 and rng.random() < 0.5:
+        header = text.pop(0)
+        if rng.random() < 0.5:
+            header = header.upper()
+        if rng.random() < 0.5:
+            footer = text.pop()
+    style = "handwritten" if rng.random() < 0.4 else "printed"
+    styled = render_styled(header, text, footer, style, strength=round(rng.uniform(0, 1.3), 2), seed=seed,
+                           charset="".join(sorted(charset)), width=block.width, line_height=block.line_height,
+                           held_out=held_out)
+    if structured:
+        return Example(styled.image, STRUCTURED_OCR_PROMPT, to_assistant(styled.parts))
+    return Example(styled.image, OCR_PROMPT, to_plain_text(styled.parts))
 
 
 def ocr_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker], lines: int,
@@ -481,6 +554,7 @@ EXAMPLE_KINDS: dict[str, ExampleMaker] = {
     "documents": document_example,
     "handwritten_documents": handwritten_document_example,
     "varied_documents": varied_document_example,
+    "styled_documents": styled_document_example,
     "shapes": lambda seed, block, page, fakers: shape_example(seed, width=block.width),
     "places": lambda seed, block, page, fakers: place_example(seed, width=block.width),
     "scenes": lambda seed, block, page, fakers: scene_example(seed, width=block.width),
