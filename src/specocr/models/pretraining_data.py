@@ -15,7 +15,9 @@ in params order into phases (:mod:`specocr.models.pretraining`), easiest first:
   full single lines and ``blocks`` of 3 lines, printed or handwriting-style, degradation up to strength 1;
   ``documents`` of 1 to ``max_lines`` lines, asked with either prompt (plain text or the benchmark's JSON),
   ``handwritten_documents``, the same in handwriting faces only, and ``varied_documents``, half handwriting,
-  whose lines add form fields, numeric dates, amounts, capitals and every accented letter;
+  whose lines add form fields, numeric dates, amounts, capitals and every accented letter, and
+  ``styled_documents``, whose lines add leaders, identifiers, list items and fields side by side, drawn in
+  varied styles (:mod:`specocr.data.styles`: many faces, widths, placements, inks and papers);
   English, French, Spanish, German and Italian text (Faker's words, names, addresses, numbers). Never the
   Portuguese templates of the benchmark: that is the domain step, done by SFT.
 
