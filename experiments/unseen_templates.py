@@ -139,7 +139,9 @@ def main() -> None:
     params = load_params(root / "params.yaml")
     unseen_domain()
     folder, spec_file = args.out / "documents", args.out / "documents.json"
+    # test documents only: the training split's shares change none of them
     data = params.data.model_copy(update={"domain": DOMAIN_NAME, "seed": args.seed, "workers": 1,
+                                          "free_form_share": 0.0, "styled_share": 0.0,
                                           "splits": params.data.splits.model_copy(
                                               update={"train": 0, "val": 0, "test": args.documents})})
     spec = data.model_dump_json() + (" held-out faces" if args.held_out_faces else "")

@@ -130,12 +130,13 @@ def test_bad_params_fail_fast_naming_the_key(project: Path, edit: tuple[str, str
 
 
 def test_the_smoke_pipeline_runs_on_the_second_domain(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The student's path: only data.domain and data.categories change (as params/es.yaml does to params.yaml)."""
+    """The student's path: only data.domain, data.categories and data.free_form_share change (as params/es.yaml
+    does to params.yaml: es has templates only)."""
     project = fresh_clone(tmp_path_factory, "spanish")
     params = project / "params.yaml"
     text = params.read_text(encoding="utf-8")
     edits = {"  domain: pt_br": "  domain: es", "{printed: 0.4, handwritten: 0.3, legal: 0.3}":
-             "{invoice: 0.4, receipt: 0.3, handwritten: 0.3}"}
+             "{invoice: 0.4, receipt: 0.3, handwritten: 0.3}", "  free_form_share: 0.5": "  free_form_share: 0"}
     for old, new in edits.items():
         assert old in text
         text = text.replace(old, new)
