@@ -106,20 +106,26 @@ def check_fonts(charset: str | None = None) -> dict[str, tuple[Path, ...]]:
         from specocr.domains import all_characters
 
         return check_fonts(all_characters())  # cached per charset
-    problems = []
+    problems: list[str] = []
     resolved: dict[str, tuple[Path, ...]] = {}
     for style, names in FONTS.items():
-        paths = []
-        for name in names:
-            path = find_font(name)
-            missing = missing_glyphs(path, charset)
-            if missing:
-                problems.append(f"{name} ({path}) cannot draw {''.join(missing)!r}")
-            paths.append(path)
-        resolved[style] = tuple(paths)
+        resolved[style], unfit = font_files(names, charset)
+        problems += unfit
     if problems:
         raise FontError("fonts unfit for the documents' characters:\n  " + "\n  ".join(problems))
     return resolved
+
+
+def font_files(names: tuple[str, ...], charset: str) -> tuple[tuple[Path, ...], list[str]]:
+    """The files of the fonts ``names``, and a line for each that cannot draw every character of ``charset``."""
+    paths, problems = [], []
+    for name in names:
+        path = find_font(name)
+        missing = missing_glyphs(path, charset)
+        if missing:
+            problems.append(f"{name} ({path}) cannot draw {''.join(missing)!r}")
+        paths.append(path)
+    return tuple(paths), problems
 
 
 #: Capital and ascender height to the deepest descender (accents may rise into the line gap, as in print).

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from specocr.data.render import Rendered, degrade, find_font, fit_lines, jpeg_quality, missing_glyphs, sized_font
+from specocr.data.render import FontError, Rendered, degrade, fit_lines, font_files, jpeg_quality, sized_font
 from specocr.data.schema import structured_parts
 from specocr.data.synthetic import DocumentContent
 
@@ -75,17 +75,10 @@ def styled_faces(style: str, held_out: bool, charset: str) -> tuple[Path, ...]:
     """The font files of ``style`` (training pool, or the held-out one) that draw every character of
     ``charset``; raises naming the culprits if one cannot (a face that draws a blank would teach a wrong
     answer)."""
-    pool = (HELD_OUT_FONTS if held_out else STYLED_FONTS)[style]
-    paths, problems = [], []
-    for name in pool:
-        path = find_font(name)
-        missing = missing_glyphs(path, charset)
-        if missing:
-            problems.append(f"{name} cannot draw {''.join(missing)!r}")
-        paths.append(path)
+    paths, problems = font_files((HELD_OUT_FONTS if held_out else STYLED_FONTS)[style], charset)
     if problems:
-        raise RuntimeError("styled faces unfit for the characters drawn:\n  " + "\n  ".join(problems))
-    return tuple(paths)
+        raise FontError("styled faces unfit for the characters drawn:\n  " + "\n  ".join(problems))
+    return paths
 
 
 @cache
