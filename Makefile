@@ -13,10 +13,12 @@ BIN := $(CURDIR)/$(VENV)/bin
 # PyTorch's CPU wheel index, e.g. make repro TORCH_PIP_ARGS="--index-url <the CPU index URL>".
 TORCH_PIP_ARGS ?=
 # Debian packages: Tesseract with Portuguese (baselines, legibility test), the document fonts, and the faces of
-# the zoo's styled pretraining documents (specocr.data.styles; its held-out faces included).
+# the zoo's styled pretraining documents (specocr.data.styles; its held-out faces included), and TCMalloc for the
+# training processes (specocr.allocator).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-por fonts-dejavu-core fonts-liberation fonts-dkg-handwriting \
 	fonts-breip fonts-dancingscript fonts-dejavu-extra fonts-urw-base35 fonts-crosextra-carlito \
-	fonts-crosextra-caladea fonts-open-sans fonts-sil-andika fonts-go fonts-freefont-ttf fonts-lato fonts-comic-neue
+	fonts-crosextra-caladea fonts-open-sans fonts-sil-andika fonts-go fonts-freefont-ttf fonts-lato fonts-comic-neue \
+	libtcmalloc-minimal4
 
 .PHONY: repro test zoo paper setup system-deps clean-venv
 

@@ -57,6 +57,7 @@ def test_smoke_pipeline_runs_and_writes_its_outputs(project: Path) -> None:
     assert (project / "data" / "benchmark" / "README.md").read_text(encoding="utf-8").startswith("---")
     assert (project / "reports" / "notebooks" / "01_data.ipynb").is_file()
     assert (project / "reports" / "figures" / "01_data_examples.png").stat().st_size > 10_000
+    assert (project / "reports" / "figures" / "01_training_examples.png").stat().st_size > 10_000
     summary = json.loads((project / "reports" / "data" / "summary.json").read_text(encoding="utf-8"))
     assert summary["test"]["documents"] == TEST_DOCUMENTS
     for engine in ENGINES:

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from specocr.allocator import process_environment
 from specocr.params import Params, ParamsError, load_params
 
 app = typer.Typer(help="specocr: reproduce and extend DharmaOCR's specialization experiments.", no_args_is_help=True)
@@ -96,6 +97,8 @@ def notebook(
                                                           "ignore:`is_gradient_checkpointing` is deprecated",
                                                           "ignore:`gradient_checkpointing_enable` is deprecated",
                                                           "ignore:`gradient_checkpointing_disable` is deprecated"]))
+    # The kernel's allocator: TCMalloc keeps a training kernel's memory from growing step by step.
+    os.environ.update(process_environment(os.environ))
     started = time.perf_counter()
     papermill.execute_notebook(str(source), str(executed), parameters=values, kernel_name="python3",
                                progress_bar=False)
@@ -351,7 +354,7 @@ def build_zoo(params_file: Path = typer.Option(Path("params.yaml"), "--params", 
     threads = max(1, params.zoo.threads // len(by_size))
     logs = Path(params.zoo.folder) / ".work"
     logs.mkdir(parents=True, exist_ok=True)
-    environment = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    environment = process_environment({**os.environ, "OMP_WAIT_POLICY": "PASSIVE"})
     runs = {}
     for size, names in by_size.items():
         log = logs / f"{size}.log"
