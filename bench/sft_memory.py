@@ -1,13 +1,12 @@
-"""Resident memory of the SFT stage under glibc's malloc and under TCMalloc: the same run, step by step.
+"""Resident memory of the SFT stage under each memory allocator: the same run, step by step.
 
     OMP_WAIT_POLICY=PASSIVE .venv/bin/python bench/sft_memory.py --base zoo/generalist-M --steps 60 \
         [--allocator glibc --allocator glibc-mmap --allocator jemalloc --allocator tcmalloc]
 
 Runs the pipeline's ``train_sft`` (params.yaml's ``sft`` but ``--steps`` steps, ``--threads`` threads, no
 validation) on ``data/benchmark``'s training split (run ``dvc repro data`` first), from a copy of ``--base`` given
-the band-strip layout of params.yaml's bases, once per allocator (default: glibc's malloc and TCMalloc; jemalloc needs the
-``libjemalloc2`` package), each in a fresh process (an allocator is chosen
-when a process starts). Prints the wall time, the resident memory at 10/25/50/75/100% of the run (sampled every
+the band-strip layout of params.yaml's bases, once per allocator (default: glibc's malloc and TCMalloc; jemalloc
+needs the ``libjemalloc2`` package), each in a fresh process (an allocator is chosen when a process starts). Prints the wall time, the resident memory at 10/25/50/75/100% of the run (sampled every
 0.5 s), its peak, and the final training loss (the allocator must not change it).
 """
 
@@ -42,6 +41,7 @@ strip_width = next(spec.strip_width for spec in params.bases.values())
 if strip_width:
     set_band_layout(work, params.data.block.line_height, strip_width)
 train = load_benchmark("synthetic", root / BENCHMARK_DIR)["train"]
+# eval_steps is also the checkpoint interval: none within the run
 sft = params.sft.model_copy(update={"max_steps": steps, "threads": threads, "eval_steps": steps + 1})
 process, samples, running = psutil.Process(), [], [True]
 

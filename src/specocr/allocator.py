@@ -35,10 +35,11 @@ def process_environment(environ: Mapping[str, str], library: str | None = None) 
     process; unchanged when ``SPECOCR_ALLOCATOR=system``, when it is already preloaded, or (with a warning)
     when the library is absent."""
     environment = dict(environ)
-    if environment.get(ALLOCATOR_VARIABLE, "tcmalloc") == "system":
+    choice = environment.get(ALLOCATOR_VARIABLE, "tcmalloc")
+    if choice not in ("tcmalloc", "system"):
+        raise ValueError(f"{ALLOCATOR_VARIABLE} must be tcmalloc or system, got {choice!r}")
+    if choice == "system":
         return environment
-    if ALLOCATOR_VARIABLE in environment and environment[ALLOCATOR_VARIABLE] != "tcmalloc":
-        raise ValueError(f"{ALLOCATOR_VARIABLE} must be tcmalloc or system, got {environment[ALLOCATOR_VARIABLE]!r}")
     library = library or tcmalloc_library()
     if library is None:
         warnings.warn(f"TCMalloc not found: training stages run with the system's malloc and may hold twice the "
