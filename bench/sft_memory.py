@@ -6,8 +6,9 @@
 Runs the pipeline's ``train_sft`` (params.yaml's ``sft`` but ``--steps`` steps, ``--threads`` threads, no
 validation) on ``data/benchmark``'s training split (run ``dvc repro data`` first), from a copy of ``--base`` given
 the band-strip layout of params.yaml's bases, once per allocator (default: glibc's malloc and TCMalloc; jemalloc
-needs the ``libjemalloc2`` package), each in a fresh process (an allocator is chosen when a process starts). Prints the wall time, the resident memory at 10/25/50/75/100% of the run (sampled every
-0.5 s), its peak, and the final training loss (the allocator must not change it).
+needs the ``libjemalloc2`` package), each in a fresh process (an allocator is chosen when a process starts).
+Prints the wall time, the resident memory at 10/25/50/75/100% of the run (sampled every 0.5 s), its peak, and
+the final training loss (the allocator must not change it).
 """
 
 from __future__ import annotations
