@@ -4,10 +4,12 @@
 
 Copies the base folder (giving it the band-strip layout of params.yaml's bases), then runs the pipeline's own
 ``train_sft`` on ``data/benchmark``'s training split (run ``dvc repro data`` first) with params.yaml's ``sft``
-except ``max_steps`` (the argument) and, if given, the learning rate, 10 warmup steps, one thread, validation every 50 steps on 16 validation
-documents (greedy, official score). ``--train-documents N`` keeps the first N training documents;
-``--data FOLDER`` trains and validates on another saved dataset (e.g. one made with other ``data``
-params); ``--extra-train FOLDER`` adds another dataset's train split (shuffled in with the run's seed). Prints the summary; the curves are in ``<out>/curves.csv``.
+except ``max_steps`` (the argument) and, if given, the learning rate, 10 warmup steps, one thread, validation
+every 50 steps on 16 validation documents (greedy, official score). ``--train-documents N`` keeps the first N
+training documents; ``--data FOLDER`` trains and validates on another saved dataset (e.g. one made with other
+``data`` params); ``--extra-train FOLDER`` adds another dataset's train split (shuffled in with the run's seed);
+``--freeze-vision-encoder`` trains with ``sft.freeze_vision_encoder`` on. Prints the summary; the curves are in
+``<out>/curves.csv``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def main() -> None:
                         help="use only the first N of data/benchmark's training documents")
     parser.add_argument("--data", type=Path, default=None,
                         help="a saved DatasetDict to train and validate on instead of data/benchmark")
+    parser.add_argument("--freeze-vision-encoder", action="store_true",
+                        help="sft.freeze_vision_encoder: the base's vision encoder stays as it is")
     parser.add_argument("--extra-train", type=Path, default=None,
                         help="a saved DatasetDict whose train split is added (experiments/free_form_documents.py)")
     args = parser.parse_args()
@@ -60,6 +64,8 @@ def main() -> None:
     print(f"{len(train)} training documents")
     sft = params.sft.model_copy(update={"max_steps": steps, "eval_steps": 50, "val_documents": 16, "threads": 1,
                                         "warmup_steps": 10,
+                                        "freeze_vision_encoder": args.freeze_vision_encoder
+                                        or params.sft.freeze_vision_encoder,
                                         "learning_rate": args.learning_rate or params.sft.learning_rate})
     started = time.perf_counter()
     summary = train_sft(work, train, benchmark["val"], sft, out / "sft", out / "checkpoints",

@@ -135,3 +135,61 @@ def test_bf16_mixed_trains_under_autocast_and_keeps_float32_weights(benchmark, b
     assert summary["steps"] == 1
     with safe_open(str(tmp_path / "sft" / "model.safetensors"), "pt") as weights:
         assert {weights.get_tensor(name).dtype for name in weights.keys()} == {torch.float32}
+
+
+@pytest.mark.parametrize(("capability", "avx512_bf16", "amx", "expected"), [
+    ("AVX512", True, False, "bf16-mixed"),
+    ("AVX512", False, True, "bf16-mixed"),
+    ("AVX512", False, False, "fp32"),   # AVX-512 without bf16 instructions: emulated
+    ("AVX2", True, True, "fp32"),       # bf16 hardware, but kernels limited to AVX2 (ATEN_CPU_CAPABILITY)
+    ("DEFAULT", False, False, "fp32"),
+])
+def test_auto_precision_is_bf16_mixed_only_where_bf16_is_native(monkeypatch, capability, avx512_bf16, amx,
+                                                                expected) -> None:
+    from specocr.train.common import resolve_precision
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: capability)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    assert resolve_precision("auto") == expected
+    for explicit in ("fp32", "bf16-mixed", "bf16"):
+        assert resolve_precision(explicit) == explicit
+
+
+def test_sft_records_the_precision_auto_resolved_to(benchmark, base_folder, default_params, monkeypatch,
+                                                    tmp_path: Path) -> None:
+    """On a machine without native bf16, `auto` trains in float32, and the summary and card say so."""
+    import specocr.train.common as common
+
+    monkeypatch.setattr(common, "native_bf16", lambda: False)
+    sft = default_params.sft.model_copy(update={"precision": "auto", "max_steps": 1, "batch_size": 2,
+                                                "eval_steps": 1, "val_documents": 0, "threads": 1,
+                                                "warmup_steps": 0})
+    summary = train_sft(base_folder, benchmark["train"], None, sft, tmp_path / "sft", tmp_path / "sft-checkpoints",
+                        tmp_path / "curves.csv", seed=0, max_new_tokens=4)
+    assert summary["precision"] == "fp32"
+    assert "| precision | fp32 |" in (tmp_path / "sft" / "README.md").read_text(encoding="utf-8")
+    fingerprint = json.loads((tmp_path / "sft-checkpoints" / "run_fingerprint.json").read_text(encoding="utf-8"))
+    assert fingerprint["precision"] == "fp32"
+
+
+def test_a_frozen_vision_encoder_stays_as_in_the_base(benchmark, base_folder, default_params, tmp_path: Path) -> None:
+    """sft.freeze_vision_encoder: patch embedding and blocks unchanged, the merger and the language model train."""
+    from specocr.models.registry import load_model_folder
+
+    sft = default_params.sft.model_copy(update={"freeze_vision_encoder": True, "max_steps": 2, "batch_size": 2,
+                                                "eval_steps": 2, "val_documents": 0, "threads": 1,
+                                                "warmup_steps": 0, "precision": "fp32"})
+    train_sft(base_folder, benchmark["train"], None, sft, tmp_path / "sft", tmp_path / "sft-checkpoints",
+              tmp_path / "curves.csv", seed=0, max_new_tokens=4)
+    base, _ = load_model_folder(base_folder, device="cpu")
+    tuned, _ = load_model_folder(tmp_path / "sft", device="cpu")
+    before, after = base.state_dict(), tuned.state_dict()
+    vision = [name for name in before if ".visual." in f".{name}" and ".merger." not in name]
+    merger = [name for name in before if ".merger." in name]
+    language = [name for name in before if "language_model" in name]
+    assert vision and merger and language
+    assert all(torch.equal(before[name], after[name]) for name in vision)
+    assert not all(torch.equal(before[name], after[name]) for name in merger)
+    assert not all(torch.equal(before[name], after[name]) for name in language)

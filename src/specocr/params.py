@@ -349,9 +349,10 @@ class LoraParams(_Strict):
 
 #: Why a run would pick each: ``bf16-mixed`` needs a CPU with AVX512-BF16 or AMX, or a GPU; ``bf16`` is for a 7B
 #: base, whose float32 AdamW state does not fit one 80-141 GB GPU.
-Precision = Literal["fp32", "bf16-mixed", "bf16"]
+Precision = Literal["fp32", "bf16-mixed", "bf16", "auto"]
 PRECISION_HELP = ("fp32 (float32 throughout) | bf16-mixed (float32 weights and optimizer, bf16 matrix products under "
-                  "autocast) | bf16 (bfloat16 weights, saved so, with bf16 autocast)")
+                  "autocast) | bf16 (bfloat16 weights, saved so, with bf16 autocast) | auto (bf16-mixed where the "
+                  "hardware computes bf16 natively: a bf16 GPU, a CPU with AVX512-BF16 or AMX; fp32 elsewhere)")
 
 
 class SftParams(_Strict):
@@ -367,6 +368,8 @@ class SftParams(_Strict):
     precision: Precision = Field(description=PRECISION_HELP)
     activation_checkpointing: bool = Field(description="recompute activations in the backward pass: less memory, "
                                                        "~20% slower (3B/7B bases on a GPU)")
+    freeze_vision_encoder: bool = Field(description="keep the vision encoder's patch embedding and blocks as in the "
+                                                    "base (its merger, the projection into the language model, trains)")
     threads: PositiveInt
 
 

@@ -35,6 +35,26 @@ MODEL_FILE_PATTERNS = ("config.json", "generation_config.json", "*.safetensors",
                        "chat_template.jinja", "*.py", CONVENTIONS_FILE)
 
 
+def native_bf16() -> bool:
+    """Whether this machine computes bf16 matrix products natively: a CUDA GPU with bf16, or a CPU whose
+    kernels in use (``torch.backends.cpu.get_cpu_capability``, which ``ATEN_CPU_CAPABILITY`` can lower) are
+    AVX-512 ones on a CPU with AVX512-BF16 or AMX. Elsewhere bf16 is emulated: an SFT step of ``ocr-S`` under
+    autocast took 20x as long with AVX2 kernels as in float32 (bench/README.md)."""
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    capability = torch.backends.cpu.get_cpu_capability()
+    return capability.startswith("AVX512") and (torch.cpu._is_avx512_bf16_supported()
+                                                or torch.cpu._is_amx_tile_supported())
+
+
+def resolve_precision(precision: str) -> str:
+    """The precision a stage trains in: ``auto`` becomes ``bf16-mixed`` where bf16 is native
+    (:func:`native_bf16`), ``fp32`` elsewhere; the others are kept."""
+    if precision != "auto":
+        return precision
+    return "bf16-mixed" if native_bf16() else "fp32"
+
+
 def weights_dtype(precision: str) -> torch.dtype:
     """The dtype a fine-tuning stage loads (and saves) its weights in, for ``sft.precision`` / ``dpo.precision``;
     the Trainer's ``bf16`` flag (autocast) is on for every precision but ``fp32``."""

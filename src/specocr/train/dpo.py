@@ -33,6 +33,7 @@ from specocr.train.common import (
     dataset_digest,
     folder_digest,
     prepare_checkpoint_dir,
+    resolve_precision,
     resumable,
     weights_dtype,
     write_curves,
@@ -224,6 +225,7 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
     from specocr.models.zoo import quiet_loading
 
     sft_folder, out_dir = Path(sft_folder), Path(out_dir)
+    dpo = dpo.model_copy(update={"precision": resolve_precision(dpo.precision)})  # as train_sft does
     prompt = folder_prompt(sft_folder)
     torch.set_num_threads(dpo.threads)
     torch.manual_seed(seed)

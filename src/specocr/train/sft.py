@@ -30,6 +30,7 @@ from specocr.train.common import (
     dataset_digest,
     folder_digest,
     prepare_checkpoint_dir,
+    resolve_precision,
     resumable,
     validation_scorer,
     weights_dtype,
@@ -58,6 +59,20 @@ def sft_dataset(split: datasets.Dataset, prompt: str = STRUCTURED_OCR_PROMPT) ->
         return {key: [row[key] for row in rows] for key in ("images", "prompt", "completion")}
 
     return split.select_columns(["image", "assistant"]).with_transform(to_conversations)
+
+
+def freeze_vision_encoder(model: torch.nn.Module) -> int:
+    """Stop gradients into a Qwen2.5-VL model's vision encoder (patch embedding and blocks), leaving its merger
+    (the projection into the language model) and the language model trainable; returns the frozen parameters."""
+    visual = getattr(getattr(model, "model", model), "visual", None)
+    if visual is None:
+        raise ValueError(f"sft.freeze_vision_encoder: {type(model).__name__} has no vision encoder (`model.visual`)")
+    frozen = 0
+    for name, parameter in visual.named_parameters():
+        if not name.startswith("merger."):
+            parameter.requires_grad_(False)
+            frozen += parameter.numel()
+    return frozen
 
 
 def run_fingerprint(base_folder: Path, train: datasets.Dataset, sft: SftParams, seed: int) -> dict:
@@ -121,10 +136,14 @@ def train_sft(base_folder: str | Path, train: datasets.Dataset, validation: data
     from specocr.models.registry import load_model_folder
 
     base_folder, out_dir, checkpoint_dir = Path(base_folder), Path(out_dir), Path(checkpoint_dir)
+    # `auto` is decided here, once: the fingerprint, the Trainer and the card all see the precision used.
+    sft = sft.model_copy(update={"precision": resolve_precision(sft.precision)})
     prompt = folder_prompt(base_folder)
     torch.set_num_threads(sft.threads)
     torch.manual_seed(seed)
     model, processor = load_model_folder(base_folder, dtype=weights_dtype(sft.precision))
+    if sft.freeze_vision_encoder:
+        freeze_vision_encoder(model)
     processor.tokenizer.padding_side = "right"  # training pads on the right; generation below pads left
 
     fingerprint = run_fingerprint(base_folder, train, sft, seed)
@@ -167,6 +186,7 @@ def train_sft(base_folder: str | Path, train: datasets.Dataset, validation: data
     summary = {
         "base_folder": str(base_folder),
         "method": sft.method,
+        "precision": sft.precision,
         "steps": trainer.state.global_step,
         "train_documents": len(train),
         "examples_seen": trainer.state.global_step * sft.batch_size * sft.gradient_accumulation_steps,
@@ -200,6 +220,7 @@ def sft_card(summary: dict, sft: SftParams, seed: int, context: dict) -> str:
 | training documents | {summary['train_documents']} |
 | steps | {summary['steps']} x batch {sft.batch_size} x accumulation {sft.gradient_accumulation_steps} |
 | optimizer | AdamW, lr {sft.learning_rate}, {sft.warmup_steps} warmup steps, cosine decay |
+| precision | {sft.precision} |
 | wall time (last run) | {summary['seconds_this_run'] / 60:.1f} min, {sft.threads} CPU thread(s) |
 | final training loss | {summary['final_train_loss']} |
 | final validation loss | {summary['final_eval_loss']} |
