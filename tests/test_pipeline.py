@@ -109,6 +109,33 @@ def test_nothing_changed_means_nothing_runs(project: Path) -> None:
     assert result.returncode == 0 and "Running stage" not in result.stdout, result.stdout
 
 
+def scores_of_the_run(project: Path) -> dict[str, float]:
+    """Every number in the results' metrics files but the timings (pages/s, seconds, time shares vary)."""
+    numbers: dict[str, float] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}.{key}", item)
+        elif isinstance(value, (int, float)) and not any(word in prefix for word in ("second", "time")):
+            numbers[prefix] = value
+
+    for path in sorted((project / "results").glob("*/*/metrics.json")):
+        walk(str(path.relative_to(project)), json.loads(path.read_text(encoding="utf-8")))
+    return numbers
+
+
+def test_a_forced_rerun_gives_the_same_figures(project: Path) -> None:
+    """Same parameters, same machine: every stage run again from scratch gives identical scores."""
+    before = scores_of_the_run(project)
+    assert len(before) > 20
+    for work in [*project.glob("models/*/sft-checkpoints"), *project.glob("models/*/dpo-work")]:
+        shutil.rmtree(work)
+    result = run(["dvc", "repro", "--force"], project)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert scores_of_the_run(project) == before
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
