@@ -99,8 +99,8 @@ def main() -> None:
     emulated = scores(copy, args.base)
     spread = {stage: {key: emulated[stage][key] - original[stage][key] for key in original[stage]}
               for stage in STAGES}
-    result = {"base": args.base, "environment": AVX2_ENVIRONMENT, "params_set": changed, "original": original, "avx2": emulated,
-              "difference": spread, "seconds": round(seconds)}
+    result = {"base": args.base, "environment": AVX2_ENVIRONMENT, "params_set": changed, "original": original,
+              "avx2": emulated, "difference": spread, "seconds": round(seconds)}
     (args.out / "spread.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     print(f"{'stage':<8} {'metric':<18} {'native':>8} {'AVX2':>8} {'diff':>8}")
     for stage in STAGES:
