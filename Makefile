@@ -2,12 +2,26 @@
 #   make repro                          set up, then `dvc repro` of the embedded default (params.yaml)
 #   make repro PARAMS=params/smoke.yaml the same pipeline on an overlay of params.yaml (params.yaml is restored after)
 #   make test                           set up, then the test suite (what CI runs)
+#   make repro STACK=gpu PARAMS=params/paper.yaml   the paper scale on a CUDA machine (.venv-gpu, .venv-awq)
+#   make setup-awq                      the AWQ environment (.venv-awq) that quant.method awq runs in
 #   make zoo                            pretrain the four zoo bases in order (resumable; hours on a CPU)
 #   make paper                          the companion paper's PDF from paper/ (needs LaTeX)
 
 PARAMS ?= params.yaml
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# STACK=gpu: the CUDA stack for params/paper.yaml (vLLM, bf16 training) in .venv-gpu, e.g.
+#   make repro STACK=gpu PARAMS=params/paper.yaml
+# vLLM pins its own torch, transformers and compressed-tensors (envs/gpu.txt), so the two stacks live apart.
+STACK ?= cpu
+ifeq ($(STACK),gpu)
+VENV := .venv-gpu
+AWQ_TORCH ?= torch==2.14.0
+else ifeq ($(STACK),cpu)
 VENV := .venv
+AWQ_TORCH ?= torch==2.13.0
+else
+$(error STACK is cpu or gpu, not $(STACK))
+endif
 BIN := $(CURDIR)/$(VENV)/bin
 # The CPU build of PyTorch. On machines whose pip index serves CUDA builds by default, point pip at
 # PyTorch's CPU wheel index, e.g. make repro TORCH_PIP_ARGS="--index-url <the CPU index URL>".
@@ -20,11 +34,12 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-por fonts-dejavu-core fonts-liberati
 	fonts-crosextra-caladea fonts-open-sans fonts-sil-andika fonts-go fonts-freefont-ttf fonts-lato fonts-comic-neue \
 	libtcmalloc-minimal4
 
-.PHONY: repro test zoo paper setup system-deps clean-venv
+.PHONY: repro test zoo paper setup setup-awq system-deps clean-venv
 
 # An overlay is composed onto params.yaml (the file DVC and the stages read) for the run only: the tracked
-# params.yaml comes back when dvc repro ends, fails or is interrupted.
-repro: setup
+# params.yaml comes back when dvc repro ends, fails or is interrupted. The paper-scale files quantize with AWQ,
+# which runs in .venv-awq.
+repro: setup $(if $(findstring paper,$(PARAMS)),setup-awq)
 ifeq ($(PARAMS),params.yaml)
 	PATH="$(BIN):$$PATH" dvc repro
 else
@@ -32,7 +47,7 @@ else
 	  $(BIN)/specocr compose-params $(PARAMS) --out params.yaml && PATH="$(BIN):$$PATH" dvc repro
 endif
 
-test: setup
+test: setup setup-awq
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest
 
 # Pretrain the four zoo bases (levels 1 and 2 at sizes S and M, whichever params.bases selects; hours on 2 CPU
@@ -66,17 +81,39 @@ system-deps:
 	  echo "       run as root:  sudo apt-get install -y$$missing   then run make again" >&2; exit 1; \
 	fi
 
-# Re-installs when pyproject.toml changes. torch goes first so that pip keeps the CPU build.
-$(VENV)/.installed: pyproject.toml
+# Re-installs when pyproject.toml changes. CPU: torch goes first so that pip keeps the CPU build. GPU: envs/gpu.txt's
+# pins replace pyproject's; specocr goes in without dependencies.
+$(VENV)/.installed: pyproject.toml $(if $(filter gpu,$(STACK)),envs/gpu.txt)
 	@test -n "$(PYTHON)" || { echo "error: no python3.11 or python3 on PATH" >&2; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
 	  { echo "error: $(PYTHON) is not Python 3.11 (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+ifeq ($(STACK),gpu)
+	$(BIN)/python -m pip install -q -r envs/gpu.txt $$($(PYTHON) envs/dependencies.py torch transformers compressed-tensors numpy)
+	$(BIN)/python -m pip install -q --no-deps -e .
+else
 	$(BIN)/python -m pip install -q torch==2.13.0 $(TORCH_PIP_ARGS)
 	$(BIN)/python -m pip install -q -e ".[dev]"
+endif
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (specocr)" >/dev/null
 	touch $@
 
+# llm-compressor (quant.method awq) pins versions of transformers and compressed-tensors that neither the main
+# environment nor vLLM's accept: it has an environment of its own, which the quant stage runs as a subprocess
+# (specocr.train.awq). AWQ_TORCH (above): the CPU build for STACK=cpu (the tests calibrate on the CPU), CUDA's
+# for STACK=gpu.
+AWQ_VENV := .venv-awq
+
+setup-awq: $(AWQ_VENV)/.installed
+
+$(AWQ_VENV)/.installed: envs/awq.txt
+	@test -n "$(PYTHON)" || { echo "error: no python3.11 or python3 on PATH" >&2; exit 1; }
+	test -x $(AWQ_VENV)/bin/python || $(PYTHON) -m venv $(AWQ_VENV)
+	$(AWQ_VENV)/bin/python -m pip install -q --upgrade pip
+	$(AWQ_VENV)/bin/python -m pip install -q $(AWQ_TORCH) $(TORCH_PIP_ARGS)
+	$(AWQ_VENV)/bin/python -m pip install -q -r envs/awq.txt
+	touch $@
+
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf .venv .venv-gpu $(AWQ_VENV)

@@ -9,7 +9,7 @@ import yaml
 from specocr.params import ParamsError, load_params, parse_params
 
 ROOT = Path(__file__).resolve().parents[1]
-PARAMS_FILES = [ROOT / "params.yaml", *sorted((ROOT / "params").glob("*.yaml"))]
+PARAMS_FILES = [ROOT / "params.yaml", *sorted((ROOT / "params").glob("*.yaml")), ROOT / "bench" / "gpu_rehearsal.yaml"]
 
 
 @pytest.fixture
@@ -193,3 +193,14 @@ def test_compose_writes_the_whole_tree_and_is_never_a_base_itself(tmp_path: Path
                                                  encoding="utf-8")
     with pytest.raises(ParamsError, match="written by `specocr compose-params`.*git checkout params.yaml"):
         load_params(tmp_path / "params" / "es.yaml")  # es on top of smoke would be neither
+
+
+def test_the_gpu_rehearsal_is_the_cpu_rehearsal_with_vllm() -> None:
+    from specocr.params import read_tree
+
+    rehearsal, cpu = read_tree(ROOT / "bench" / "gpu_rehearsal.yaml"), read_tree(ROOT / "params" / "paper-cpu.yaml")
+    assert rehearsal["eval"]["backend"] == "vllm" and cpu["eval"]["backend"] == "hf"
+    changed = {key for key in rehearsal["eval"] if rehearsal["eval"][key] != cpu["eval"][key]}
+    assert changed == {"backend", "vllm_max_model_len"}
+    assert {key: value for key, value in rehearsal.items() if key != "eval"} == \
+           {key: value for key, value in cpu.items() if key != "eval"}

@@ -14,6 +14,7 @@ import pytest
 from specocr.data.schema import STRUCTURED_OCR_PROMPT
 from specocr.models.conventions import CONVENTIONS_FILE, folder_prompt
 from specocr.params import read_tree
+from specocr.train.awq import AWQ_PYTHON_VARIABLE, awq_python
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = read_tree(ROOT / "params" / "smoke.yaml")
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.slow
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    env.setdefault(AWQ_PYTHON_VARIABLE, str(awq_python(ROOT)))  # the repository's AWQ environment (make setup-awq)
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -73,7 +75,7 @@ def test_smoke_pipeline_runs_and_writes_its_outputs(project: Path) -> None:
         pairs = json.loads((project / "reports" / "dpo" / base / "pairs.json").read_text(encoding="utf-8"))
         assert pairs["documents_sampled"] == 4
         quant = json.loads((project / "reports" / "quant" / base / "summary.json").read_text(encoding="utf-8"))
-        assert quant["int8_weight_bytes"] < quant["float_weight_bytes"]
+        assert quant["quantized_weight_bytes"] < quant["float_weight_bytes"] and quant["method"] == "int8_dynamic"
         assert (project / "models" / base / "quant" / "config.json").is_file()
         for folder in ("vanilla", "sft", "dpo", "quant"):  # the base's prompt, carried by every model made from it
             assert (project / "models" / base / folder / CONVENTIONS_FILE).is_file(), (base, folder)
@@ -226,6 +228,15 @@ def test_the_paper_scale_rehearsal_runs_on_stand_ins_and_a_hub_schema_parquet(
         for stage in rehearsal["eval"]["stages"]:
             metrics = json.loads((project / "results" / base / stage / "metrics.json").read_text(encoding="utf-8"))
             assert metrics["n_documents"] == 8, (base, stage)
-        assert not (project / "models" / base / "quant").exists()  # quant.bases is empty, as in paper.yaml
+        quant = json.loads((project / "reports" / "quant" / base / "summary.json").read_text(encoding="utf-8"))
+        assert quant["method"] == "awq" and quant["quantized_weight_bytes"] < quant["float_weight_bytes"]
+        assert "compressed-tensors" in (project / "models" / base / "quant" / "README.md").read_text(encoding="utf-8")
+    from specocr.params import load_params
+    from specocr.report.measured import run_measurements
+
+    measured = run_measurements(project, load_params(project / "params.yaml"))  # what bench/gpu_rehearsal.py keeps
+    for base, row in measured.items():
+        assert row["sft_seconds"] > 0 and row["dpo_seconds"] > 0 and row["quant_method"] == "awq", base
+        assert set(row["pages_per_second"]) == set(rehearsal["eval"]["stages"]), base
     scoreboard = (project / "paper" / "tables" / "scoreboard.md").read_text(encoding="utf-8")
     assert "Nanonets-OCR2-3B (SFT+DPO)" in scoreboard and "olmOCR-2-7B-1025" in scoreboard

@@ -19,7 +19,7 @@ def test_quantized_folder_is_smaller_loads_and_generates_like_the_original(defau
     model, processor = build_model("S", default_params.zoo, seed=0)
     source = save_base(model, processor, tmp_path / "float", "# float\n")
     summary = quantize_folder(source, tmp_path / "int8", card="# int8\n")
-    assert summary["int8_weight_bytes"] < 0.5 * summary["float_weight_bytes"]
+    assert summary["quantized_weight_bytes"] < 0.5 * summary["float_weight_bytes"]
     assert summary["load_seconds"] > 0 and (tmp_path / "int8" / QUANTIZED_WEIGHTS).is_file()
     assert "MB int8" in quant_card(summary, {"base": "ocr-S/dpo"})
 

@@ -305,8 +305,8 @@ def quantize(
     source: Path | None = typer.Option(None, help="model folder to quantize (default: models/<base>/dpo)"),
     out: Path | None = typer.Option(None, help="destination folder (default: models/<base>/quant)"),
 ) -> None:
-    """The quant stage: int8 dynamic quantization of a model's linear layers, saved with a model card; its
-    sizes and timings go to reports/quant/<base>/summary.json."""
+    """The quant stage: a model's linear layers quantized (quant.method: int8_dynamic for the CPU, awq with
+    llm-compressor for vLLM), saved with a model card; sizes and timings go to reports/quant/<base>/summary.json."""
     import json
 
     import torch
@@ -317,21 +317,41 @@ def quantize(
     if base not in params.bases:
         typer.echo(f"error: unknown base {base!r}; params define {sorted(params.bases)}", err=True)
         raise typer.Exit(code=2)
-    if params.quant.method != "int8_dynamic":
-        typer.echo(f"error: quant.method {params.quant.method!r} is not built in specocr yet (it needs a GPU); "
-                   "use int8_dynamic", err=True)
-        raise typer.Exit(code=2)
     torch.set_num_threads(params.eval.threads)
     source = source or Path("models") / base / "dpo"
     out = out or Path("models") / base / "quant"
-    summary = quantize_folder(source, out)
+    if params.quant.method == "awq":
+        from specocr.train.awq import run_awq
+
+        awq = params.quant.awq
+        try:
+            summary = run_awq(source, out, Path("data") / "benchmark", awq.calibration_documents, awq.group_size,
+                              awq.max_seq_length, params.seed, params.eval.threads)
+        except (FileNotFoundError, RuntimeError) as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(code=1) from error
+        summary["load_seconds"] = _load_seconds(out)
+    else:
+        summary = quantize_folder(source, out)
     (out / "README.md").write_text(quant_card(summary, {"base": f"{base} (SFT+DPO)", "name": f"{base} (Quant)"}),
                                   encoding="utf-8")
     report = Path("reports") / "quant" / base / "summary.json"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    console.print(f"{base}: {summary['float_weight_bytes'] / 1e6:.2f} MB -> {summary['int8_weight_bytes'] / 1e6:.2f} MB "
-                  f"int8 in {out}; loads in {summary['load_seconds']:.2f} s")
+    console.print(f"{base}: {summary['float_weight_bytes'] / 1e6:.2f} MB -> "
+                  f"{summary['quantized_weight_bytes'] / 1e6:.2f} MB ({summary['method']}) in {out}; loads in "
+                  f"{summary['load_seconds']:.2f} s")
+
+
+def _load_seconds(folder: Path) -> float:
+    """Seconds to load a model folder on the CPU, as the quant card reports."""
+    import time
+
+    from specocr.models.registry import load_model_folder
+
+    started = time.perf_counter()
+    load_model_folder(folder, device="cpu")
+    return time.perf_counter() - started
 
 
 @app.command("build-zoo")

@@ -409,8 +409,19 @@ class DpoParams(_Strict):
         return self
 
 
+class AwqParams(_Strict):
+    """AWQ with llm-compressor (specocr.train.awq), in its own environment (make setup-awq)."""
+    group_size: PositiveInt = Field(description="input columns per weight scale; must divide every quantized "
+                                                "layer's input width (128 for the Hub models)")
+    calibration_documents: PositiveInt = Field(description="training pages AWQ calibrates on")
+    max_seq_length: PositiveInt = Field(description="tokens of the longest calibration page (image, prompt and "
+                                                    "answer); a longer page is an error, not a cut")
+
+
 class QuantParams(_Strict):
-    method: Literal["int8_dynamic", "awq"] = Field(description="int8_dynamic on CPU; awq needs a GPU")
+    method: Literal["int8_dynamic", "awq"] = Field(description="int8_dynamic: int8 for the CPU; awq: W4A16 with "
+                                                               "llm-compressor, served by vLLM")
+    awq: AwqParams
     bases: list[str] = Field(description="the bases whose SFT+DPO model the quant stage quantizes (one quant@<base> "
                                          "stage each); every base when eval.stages has quant")
 

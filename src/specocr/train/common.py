@@ -47,6 +47,15 @@ def native_bf16() -> bool:
                                                 or torch.cpu._is_amx_tile_supported())
 
 
+def checkpointing_argument(enabled: bool) -> dict[str, bool]:
+    """Activation checkpointing as a ``TrainingArguments`` keyword: ``activation_checkpointing`` in the CPU
+    stack's transformers (5.23), ``gradient_checkpointing`` in the GPU stack's (5.20, which vLLM 0.33 needs)."""
+    from transformers import TrainingArguments
+
+    fields = TrainingArguments.__dataclass_fields__
+    return {"activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing": enabled}
+
+
 def resolve_precision(precision: str) -> str:
     """The precision a stage trains in: ``auto`` becomes ``bf16-mixed`` where bf16 is native
     (:func:`native_bf16`), ``fp32`` elsewhere; the others are kept."""

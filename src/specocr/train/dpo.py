@@ -30,6 +30,7 @@ from specocr.evaluate.score import document_score
 from specocr.params import DpoParams
 from specocr.train.common import (
     card_header,
+    checkpointing_argument,
     dataset_digest,
     folder_digest,
     prepare_checkpoint_dir,
@@ -198,7 +199,7 @@ def dpo_config(dpo: DpoParams, output_dir: Path, seed: int):
         truncation_mode="keep_start",
         bf16=dpo.precision != "fp32",
         fp16=False,
-        activation_checkpointing=dpo.activation_checkpointing,
+        **checkpointing_argument(dpo.activation_checkpointing),
         use_cpu=not torch.cuda.is_available(),
         dataloader_num_workers=0,
         remove_unused_columns=False,  # the preference columns are built from the dataset's own on the fly

@@ -27,6 +27,7 @@ from specocr.params import SftParams
 from specocr.train.common import (
     ValidationScore,
     card_header,
+    checkpointing_argument,
     dataset_digest,
     folder_digest,
     prepare_checkpoint_dir,
@@ -104,7 +105,7 @@ def sft_config(sft: SftParams, output_dir: Path, seed: int, has_validation: bool
         # trains in bf16 with activation checkpointing.
         bf16=sft.precision != "fp32",
         fp16=False,
-        activation_checkpointing=sft.activation_checkpointing,
+        **checkpointing_argument(sft.activation_checkpointing),
         use_cpu=not torch.cuda.is_available(),
         dataloader_num_workers=0,
         eval_strategy="steps" if has_validation else "no",
