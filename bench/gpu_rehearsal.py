@@ -1,7 +1,7 @@
 """The paper-scale path on a CUDA GPU, end to end, on stand-ins: `make repro STACK=gpu` of bench/gpu_rehearsal.yaml
 (params/paper-cpu.yaml's stand-ins and sizes; bf16 training with LoRA, AWQ with llm-compressor, vLLM decoding), in a
-fresh copy of the project, sampling the GPU's memory while it runs. Writes OUT/gpu_rehearsal.json: the GPU, wall
-time, peak GPU memory, and per base what the run measured (specocr.report.measured.run_measurements: SFT and DPO
+fresh clone of the project's committed state, sampling the GPU's memory while it runs. Writes
+OUT/gpu_rehearsal.json: the GPU, wall time, peak GPU memory, and per base what the run measured (specocr.report.measured.run_measurements: SFT and DPO
 seconds, AWQ seconds and sizes, pages/s per stage).
 
     python3 bench/gpu_rehearsal.py OUT [--stack gpu]
@@ -52,13 +52,9 @@ class MemorySampler(threading.Thread):
             self.stopped.wait(0.5)
 
 
-def fresh_copy(destination: Path) -> Path:
-    """The git-tracked files of this checkout, as a fresh clone has them."""
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True)
-    for name in filter(None, listed.stdout.split("\0")):
-        if (ROOT / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, destination / name)
+def fresh_clone(destination: Path) -> Path:
+    """A clone of this checkout's committed state, as a reproducer has it."""
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(destination)], check=True)
     return destination
 
 
@@ -71,7 +67,7 @@ def main() -> None:
     gpu = gpu_name()
     if args.stack == "gpu" and gpu is None:
         sys.exit("error: no NVIDIA GPU (nvidia-smi not found or silent); --stack cpu checks this script on a CPU")
-    project = fresh_copy(args.out / "project")
+    project = fresh_clone(args.out / "project")
     overlay = OVERLAY
     if args.stack == "cpu":  # vLLM needs CUDA: the check decodes with Hugging Face generate
         (project / "bench" / "gpu_rehearsal_cpu.yaml").write_text(
