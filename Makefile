@@ -37,14 +37,15 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-por fonts-dejavu-core fonts-liberati
 .PHONY: repro test zoo paper setup setup-awq system-deps clean-venv
 
 # An overlay is composed onto params.yaml (the file DVC and the stages read) for the run only: the tracked
-# params.yaml comes back when dvc repro ends, fails or is interrupted. The paper-scale files quantize with AWQ,
-# which runs in .venv-awq.
-repro: setup $(if $(findstring paper,$(PARAMS)),setup-awq)
+# params.yaml comes back when dvc repro ends, fails or is interrupted. An overlay that quantizes with AWQ
+# (quant.method awq: the paper-scale files) gets the AWQ environment first.
+repro: setup
 ifeq ($(PARAMS),params.yaml)
 	PATH="$(BIN):$$PATH" dvc repro
 else
 	cp params.yaml .params.default.yaml && trap 'test ! -f .params.default.yaml || mv -f .params.default.yaml params.yaml' EXIT INT TERM && \
-	  $(BIN)/specocr compose-params $(PARAMS) --out params.yaml && PATH="$(BIN):$$PATH" dvc repro
+	  $(BIN)/specocr compose-params $(PARAMS) --out params.yaml && \
+	  { ! grep -q '^  method: awq' params.yaml || $(MAKE) setup-awq STACK=$(STACK); } && PATH="$(BIN):$$PATH" dvc repro
 endif
 
 test: setup setup-awq

@@ -82,14 +82,14 @@ def main() -> None:
                              stdout=log, stderr=subprocess.STDOUT)
     wall_seconds = time.perf_counter() - started
     sampler.stopped.set()
-    sys.path.insert(0, str(project / "src"))
-    from specocr.params import load_params
-    from specocr.report.measured import run_measurements
-
-    params = load_params(project / overlay)
+    measured = subprocess.run(  # in the environment the run built, which has specocr's dependencies
+        [str(project / (".venv-gpu" if args.stack == "gpu" else ".venv") / "bin" / "python"), "-c",
+         "import json, sys; from specocr.params import load_params; from specocr.report.measured import "
+         "run_measurements; print(json.dumps(run_measurements('.', load_params(sys.argv[1]))))", overlay],
+        cwd=project, capture_output=True, text=True, check=True)
     report = {"gpu": gpu, "stack": args.stack, "exit_code": run.returncode, "wall_seconds": wall_seconds,
               "peak_gpu_memory_mib": sampler.peak_mib if gpu is not None else None,
-              "bases": run_measurements(project, params)}
+              "bases": json.loads(measured.stdout)}
     (args.out / "gpu_rehearsal.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(json.dumps(report, indent=1))
     sys.exit(run.returncode)
