@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; notebooks display the saved figures
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -80,6 +81,16 @@ def _dollar_axis(ax: plt.Axes) -> None:
     ax.set_xlabel("cost per million pages (USD, log scale)")
 
 
+def _label_points(ax: plt.Axes, rows: pd.DataFrame, rise: float) -> None:
+    """Each row's label beside its point, ``rise`` points above it; in the right third of the (log) cost axis the
+    label goes to the left of its point, so that it stays inside the axes."""
+    low, high = np.log10(ax.get_xlim())
+    for _, row in rows.iterrows():
+        right = (np.log10(row["usd_per_million_pages"]) - low) / (high - low) > 2 / 3
+        ax.annotate(row["label"], (row["usd_per_million_pages"], row["score"]), fontsize=7,
+                    xytext=(-4 if right else 4, rise), textcoords="offset points", ha="right" if right else "left")
+
+
 def _frontier_line(ax: plt.Axes, priced: pd.DataFrame) -> Line2D:
     """Draw the Pareto frontier and return its legend handle: a dashed line through its systems, or, when one
     system is both cheapest and best, a ring around it (a line through one point would not show)."""
@@ -113,11 +124,9 @@ def _reproduced_panel(ax: plt.Axes, frame: pd.DataFrame, title: str) -> None:
                        s=45, zorder=3)
     others = priced[priced["kind"] != "model"]
     ax.scatter(others["usd_per_million_pages"], others["score"], color="black", marker="X", s=55, zorder=3)
-    for _, row in others.iterrows():
-        ax.annotate(row["label"], (row["usd_per_million_pages"], row["score"]), fontsize=7, xytext=(4, -10),
-                    textcoords="offset points")
     frontier = _frontier_line(ax, priced)
     _dollar_axis(ax)
+    _label_points(ax, others, rise=-10)
     ax.set_ylabel("score")
     ax.set_ylim(0, 1)
     handles = [Line2D([], [], color=colours[b], marker="o", linestyle="-", label=b) for b in bases]
@@ -135,11 +144,9 @@ def _reported_panel(ax: plt.Axes, frame: pd.DataFrame, title: str) -> None:
     if priced.empty:
         return
     sns.scatterplot(priced, x="usd_per_million_pages", y="score", hue="kind", style="kind", s=60, ax=ax)
-    for _, row in priced.iterrows():
-        ax.annotate(row["label"], (row["usd_per_million_pages"], row["score"]), fontsize=7, xytext=(4, 4),
-                    textcoords="offset points")
     frontier = _frontier_line(ax, priced)
     _dollar_axis(ax)
+    _label_points(ax, priced, rise=4)
     ax.set_ylabel("score")
     handles, _ = ax.get_legend_handles_labels()
     ax.legend(handles=[*handles, frontier], fontsize=7, loc="lower right")
