@@ -55,7 +55,6 @@ def awq_recipe(group_size: int) -> list:
 def calibration_set(processor, pages, prompt: str, max_seq_length: int):
     """The calibration pages as model inputs: each page's image, the prompt and its answer, chat-templated as in
     SFT, so that AWQ sees the activations of reading and of writing the answer."""
-    import datasets
 
     def encode(row: dict) -> dict:
         messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]},
@@ -67,8 +66,7 @@ def calibration_set(processor, pages, prompt: str, max_seq_length: int):
                              f"quant.awq.max_seq_length {max_seq_length}")
         return {key: value.tolist() for key, value in encoded.items()}
 
-    encoded = pages.select_columns(["image", "assistant"]).map(encode, remove_columns=["image", "assistant"])
-    return datasets.Dataset.from_dict(encoded.to_dict())
+    return pages.select_columns(["image", "assistant"]).map(encode, remove_columns=["image", "assistant"])
 
 
 def one_page_batch(batch: list[dict]) -> dict:
