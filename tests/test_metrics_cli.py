@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from specocr.cli import app
 from specocr.evaluate.io import read_predictions, read_references
-from specocr.evaluate.metrics import Prediction, Reference, corpus_metrics, is_structured_output
+from specocr.evaluate.metrics import Prediction, Reference, corpus_metrics, headline, is_structured_output
 from specocr.evaluate.score import document_score
 
 REFERENCES = [
@@ -53,6 +53,18 @@ def test_corpus_metrics_by_hand(tmp_path: Path) -> None:
     assert metrics.per_strength["0"].n == 2 and metrics.per_strength["1"].n == 1
     assert metrics.degenerate_documents == 1 and metrics.degeneration_rate == pytest.approx(100 / 3)
     assert metrics.json_validity_rate == pytest.approx(100 / 3)
+
+
+def test_headline_is_flat_short_and_from_the_record(tmp_path: Path) -> None:
+    predictions = read_predictions(write_jsonl(tmp_path / "p.jsonl", PREDICTIONS))
+    references = read_references(write_jsonl(tmp_path / "r.jsonl", REFERENCES))
+    metrics = corpus_metrics(predictions, references, bootstrap_resamples=200)
+    row = headline(metrics)
+    assert all(isinstance(value, (int, float)) or value is None for value in row.values())  # one column each
+    assert row["score"] == round(metrics.score.mean, 4) and row["ci_low"] <= row["score"] <= row["ci_high"]
+    assert row["legal"] == 1.0 and set(metrics.per_category) <= set(row)
+    assert row["degenerate_pct"] == round(100 / 3, 2) and row["documents"] == 3
+    assert max(len(key) for key in row) <= 14  # dvc metrics show prints a column per key
 
 
 def test_mismatched_ids_are_an_error() -> None:

@@ -222,7 +222,7 @@ def evaluate(
     metrics = write_metrics(out, dataset, params.eval.degeneration.tail_chars, params.eval.degeneration.min_repeats,
                             params.eval.bootstrap_resamples, params.eval.confidence, params.seed)
     _print_metrics(f"{label} on {data} [{split}]", metrics)
-    console.print(f"wrote {out / 'predictions.jsonl'} and {out / 'metrics.json'}")
+    console.print(f"wrote {out / 'predictions.jsonl'}, {out / 'metrics.json'} and {out / 'scores.json'}")
 
 
 @app.command("hub-parquet")

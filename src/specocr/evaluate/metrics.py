@@ -67,6 +67,22 @@ class CorpusMetrics(BaseModel):
     degenerate_time_share: float | None  # percent of the wall time spent on degenerate outputs
 
 
+def headline(metrics: CorpusMetrics) -> dict[str, float | int | None]:
+    """The numbers a reader compares systems by, flat and short-keyed (``scores.json``, what ``dvc metrics
+    show`` prints, one row per system and stage): the score and its interval, the score per category,
+    degeneration, documents cut by the token limit, valid JSON (percents), pages per second, documents."""
+    row: dict[str, float | int | None] = {"score": round(metrics.score.mean, 4),
+                                          "ci_low": round(metrics.score.ci_low, 4),
+                                          "ci_high": round(metrics.score.ci_high, 4)}
+    row.update({category: round(group.score, 4) for category, group in sorted(metrics.per_category.items())})
+    row.update({"degenerate_pct": round(metrics.degeneration_rate, 2),
+                "cut_pct": round(metrics.hit_token_limit_rate, 2),
+                "json_pct": round(metrics.json_validity_rate, 2),
+                "pages_s": None if metrics.pages_per_second is None else round(metrics.pages_per_second, 3),
+                "documents": metrics.n_documents})
+    return row
+
+
 def is_structured_output(text: str) -> bool:
     """True for the paper's strict JSON: an object whose keys are among header/margin/footer/text,
     each holding a string."""

@@ -16,10 +16,11 @@ import datasets
 from tqdm import tqdm
 
 from specocr.evaluate.io import PREDICTIONS, completed_ids, read_predictions, references_from_dataset
-from specocr.evaluate.metrics import CorpusMetrics, corpus_metrics
+from specocr.evaluate.metrics import CorpusMetrics, corpus_metrics, headline
 from specocr.evaluate.timing import read_timing
 
 METRICS = "metrics.json"
+SCORES = "scores.json"
 
 
 def predict_with_engine(read: Callable, dataset: datasets.Dataset, out_dir: str | Path, description: str) -> Path:
@@ -43,8 +44,8 @@ def predict_with_engine(read: Callable, dataset: datasets.Dataset, out_dir: str 
 
 def write_metrics(out_dir: str | Path, dataset: datasets.Dataset, tail_chars: int, min_repeats: int,
                   bootstrap_resamples: int, confidence: float, seed: int) -> CorpusMetrics:
-    """Score ``out_dir/predictions.jsonl`` against ``dataset`` and write ``out_dir/metrics.json``; pages per
-    second come from ``out_dir/timing.json`` when a timing pass wrote one (:mod:`specocr.evaluate.timing`)."""
+    """Score ``out_dir/predictions.jsonl`` against ``dataset`` and write ``out_dir/metrics.json`` (the whole
+    record) and ``out_dir/scores.json`` (its headline numbers, :func:`headline`); pages per second come from ``out_dir/timing.json`` when a timing pass wrote one (:mod:`specocr.evaluate.timing`)."""
     out_dir = Path(out_dir)
     metrics = corpus_metrics(read_predictions(out_dir / PREDICTIONS), references_from_dataset(dataset), tail_chars,
                              min_repeats, bootstrap_resamples, confidence, seed)
@@ -52,4 +53,5 @@ def write_metrics(out_dir: str | Path, dataset: datasets.Dataset, tail_chars: in
     if timing is not None:  # the dedicated timing pass, not the evaluation's own wall time
         metrics = metrics.model_copy(update={"pages_per_second": timing.pages_per_second})
     (out_dir / METRICS).write_text(metrics.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    (out_dir / SCORES).write_text(json.dumps(headline(metrics), indent=2) + "\n", encoding="utf-8")
     return metrics
