@@ -141,3 +141,26 @@ def test_lora_dpo_in_bf16_with_a_length_cap_saves_a_plain_bf16_model(train_docs,
         names = list(weights.keys())
         assert not any("lora" in name for name in names)
         assert {weights.get_tensor(name).dtype for name in names} == {torch.bfloat16}
+
+
+def test_lora_dpo_on_two_processes_saves_one_merged_model(train_docs, sft_folder, default_params,
+                                                          tmp_path: Path) -> None:
+    """dpo.distributed on a CPU: 2 torchrun workers (gloo) train LoRA adapters with the adapter-disabled model
+    as reference; the first rank merges them and writes the folder, the card and the summary."""
+    import torch
+
+    from specocr.models.registry import load_model_folder
+    from specocr.params import DistributedParams
+
+    dpo = default_params.dpo.model_copy(update={"max_steps": 1, "batch_size": 1, "threads": 1, "method": "lora",
+                                                "distributed": DistributedParams(processes=2, accelerate_config=None)})
+    samples = {str(i): [sample('{"text": "x"}'), sample(LOOP, hit=True)] for i in train_docs["id"]}
+    pairs = preference_pairs(train_docs, samples, dpo)
+    summary = train_dpo(sft_folder, train_docs, pairs, dpo, tmp_path / "dpo", tmp_path / "checkpoints",
+                        tmp_path / "curves.csv", seed=0)
+    assert summary["steps"] == 1 and summary["pairs"] == len(pairs)
+    model, _ = load_model_folder(tmp_path / "dpo", device="cpu")
+    assert not any("lora" in name for name, _ in model.named_parameters())
+    before, _ = load_model_folder(sft_folder, device="cpu")
+    assert any(not torch.equal(value, before.state_dict()[name]) for name, value in model.state_dict().items())
+    assert "DPOTrainer" in (tmp_path / "dpo" / "README.md").read_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,6 +107,27 @@ def test_smoke_pipeline_runs_and_writes_its_outputs(project: Path) -> None:
 def test_nothing_changed_means_nothing_runs(project: Path) -> None:
     result = run(["dvc", "repro"], project)
     assert result.returncode == 0 and "Running stage" not in result.stdout, result.stdout
+
+
+def test_a_team_shares_the_trained_stages_through_a_dvc_remote(project: Path,
+                                                               tmp_path_factory: pytest.TempPathFactory) -> None:
+    """README, paper scale: one machine runs and pushes, another clones and pulls, and nothing runs again."""
+    remote = tmp_path_factory.mktemp("remote")
+    for command in (["dvc", "remote", "add", "--local", "-d", "team", str(remote)], ["dvc", "push"]):
+        done = run(command, project)
+        assert done.returncode == 0, done.stdout + done.stderr
+    other = fresh_clone(tmp_path_factory, "teammate")
+    shutil.copy2(project / "dvc.lock", other / "dvc.lock")  # committed after the run, as the README says,
+    shutil.rmtree(other / "paper")  # with paper/ (git tracks it; DVC does not store it)
+    shutil.copytree(project / "paper", other / "paper")
+    for command in (["dvc", "remote", "add", "--local", "-d", "team", str(remote)], ["dvc", "pull"]):
+        done = run(command, other)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert (other / "models" / BASES[0] / "dpo" / "config.json").is_file()
+    result = run(["dvc", "repro"], other)
+    ran = re.findall(r"Running stage '([^']+)'", result.stdout)
+    assert result.returncode == 0 and ran, result.stdout + result.stderr
+    assert all(stage.startswith("bases@") for stage in ran), ran  # the bases are rebuilt from zoo/, nothing trains
 
 
 def scores_of_the_run(project: Path) -> dict[str, float]:

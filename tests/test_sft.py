@@ -193,3 +193,39 @@ def test_a_frozen_vision_encoder_stays_as_in_the_base(benchmark, base_folder, de
     assert all(torch.equal(before[name], after[name]) for name in vision)
     assert not all(torch.equal(before[name], after[name]) for name in merger)
     assert not all(torch.equal(before[name], after[name]) for name in language)
+
+
+@pytest.mark.parametrize("method", ["full", "lora"])
+def test_sft_on_two_processes_writes_the_model_from_the_first_rank(method, benchmark, base_folder, default_params,
+                                                                   tmp_path: Path) -> None:
+    """sft.distributed on a CPU: torchrun starts 2 data-parallel workers (gloo), which train, gather and save
+    one merged folder; the launching process returns the first rank's summary. (FSDP needs GPUs: on a CPU
+    the launch path, the workers' checkpoint handling and the saving from the first rank are what is tested.)"""
+    from specocr.models.registry import load_model_folder
+    from specocr.params import DistributedParams
+
+    sft = default_params.sft.model_copy(update={
+        "method": method, "max_steps": 2, "batch_size": 1, "eval_steps": 2, "val_documents": 2, "threads": 1,
+        "warmup_steps": 0, "precision": "fp32", "distributed": DistributedParams(processes=2, accelerate_config=None)})
+    out, checkpoints = tmp_path / "sft", tmp_path / "sft-checkpoints"
+    summary = train_sft(base_folder, benchmark["train"], benchmark["val"], sft, out, checkpoints,
+                        tmp_path / "curves.csv", seed=0, max_new_tokens=8)
+    assert summary["steps"] == 2 and summary["examples_seen"] == 2  # per-process batch x steps (see params)
+    assert summary["val_score"] is None and summary["final_eval_loss"] is not None  # loss only, across workers
+    model, _ = load_model_folder(out, device="cpu")
+    assert not any("lora" in name for name, _ in model.named_parameters())
+    base, _ = load_model_folder(base_folder, device="cpu")
+    changed = [name for name, value in model.state_dict().items() if not torch.equal(value, base.state_dict()[name])]
+    assert changed  # trained, and saved once, whole
+
+
+def test_a_missing_accelerate_config_is_a_clear_error(default_params, tmp_path: Path) -> None:
+    from specocr.params import DistributedParams
+    from specocr.train.distributed import launch_command
+
+    with pytest.raises(FileNotFoundError, match="accelerate_config"):
+        launch_command(DistributedParams(processes=2, accelerate_config=str(tmp_path / "none.yaml")), tmp_path / "c")
+    command = launch_command(DistributedParams(processes=4, accelerate_config="envs/accelerate/fsdp.yaml"),
+                             tmp_path / "call.pkl", python="python")
+    assert command[:3] == ["python", "-m", "accelerate.commands.launch"] and "4" in command
+    assert command[-3:] == ["-m", "specocr.train.distributed", str(tmp_path / "call.pkl")]

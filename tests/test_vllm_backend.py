@@ -88,15 +88,18 @@ def test_read_and_time_dispatches_by_backend_and_refuses_int8_on_vllm(default_pa
 
     folder = save_base(*build_model("S", default_params.zoo, seed=0), tmp_path / "model", "# random\n")
     engine = StandInEngine()
-    monkeypatch.setattr(backend, "load_engine", lambda folder, max_model_len: engine)
+    spread_over: list[int] = []
+    monkeypatch.setattr(backend, "load_engine",
+                        lambda folder, max_model_len, tensor_parallel: spread_over.append(tensor_parallel) or engine)
     monkeypatch.setattr(backend, "greedy", lambda max_new_tokens: f"greedy to {max_new_tokens}")
     eval_params = default_params.eval.model_copy(update={
-        "backend": "vllm", "batch_size": 4, "timing": default_params.eval.timing.model_copy(update={"documents": 2,
-                                                                                                  "passes": 1})})
+        "backend": "vllm", "batch_size": 4, "vllm_tensor_parallel": 2,
+        "timing": default_params.eval.timing.model_copy(update={"documents": 2, "passes": 1})})
     timing = read_and_time(folder, documents, tmp_path / "vllm", eval_params, "random")
     assert [len(call) for call in engine.calls] == [4, 1, 1, 2]  # chunks of 4, the warm-up, the timed pass
     assert {call[0]["prompt"].count(STRUCTURED_OCR_PROMPT) for call in engine.calls} == {1}
     assert timing.documents == 2 and (tmp_path / "vllm" / "timing.json").is_file()
+    assert spread_over and set(spread_over) == {2}  # eval.vllm_tensor_parallel reaches the engine
     (folder / "quantization.json").write_text("{}", encoding="utf-8")
     with pytest.raises(ValueError, match="int8_dynamic model runs on the CPU only"):
         read_and_time(folder, documents, tmp_path / "int8", eval_params, "int8")

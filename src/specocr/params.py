@@ -235,7 +235,7 @@ class ZooSize(_Strict):
 
 
 ExampleKind = Literal["easy", "clean24", "mono", "printed", "short", "lines", "blocks", "documents",
-                      "handwritten_documents", "varied_documents", "styled_documents", "shapes", "places", "scenes"]
+                      "handwritten_documents", "varied_documents", "styled_documents", "long_documents", "shapes", "places", "scenes"]
 
 
 class CurriculumPhase(_Strict):
@@ -265,6 +265,10 @@ class CurriculumPhase(_Strict):
                                   "per character, the printed ones ~8) get a patch each; null: 1")
     review_share: Annotated[float, Field(ge=0, lt=1)] | None = Field(
         default=None, description="this phase's chance of a review batch, instead of the level's review_share")
+    spread_slack: bool = Field(
+        default=False, description="with strip_width, while training only: part of each strip's padding goes "
+                                   "before its first band and after its separators, at random, so that the model "
+                                   "finds where each line starts by looking (band_strip's spread_slack)")
 
 
 class PretrainingStage(_Strict):
@@ -347,6 +351,15 @@ class LoraParams(_Strict):
     target_modules: list[str] = Field(min_length=1)
 
 
+class DistributedParams(_Strict):
+    processes: PositiveInt = Field(description="training processes (one per GPU; batch_size is per process, so "
+                                               "each step sees processes x batch_size examples); 1: this process")
+    accelerate_config: str | None = Field(
+        description="with processes > 1: an accelerate config file (envs/accelerate/fsdp.yaml: FSDP, the model's "
+                    "weights, gradients and optimizer state sharded over the GPUs), launched with `accelerate "
+                    "launch`; null: torchrun, data-parallel (every process holds the whole model)")
+
+
 #: Why a run would pick each: ``bf16-mixed`` needs a CPU with AVX512-BF16 or AMX, or a GPU; ``bf16`` is for a 7B
 #: base, whose float32 AdamW state does not fit one 80-141 GB GPU.
 Precision = Literal["fp32", "bf16-mixed", "bf16", "auto"]
@@ -371,6 +384,7 @@ class SftParams(_Strict):
     freeze_vision_encoder: bool = Field(description="keep the vision encoder's patch embedding and blocks as in the "
                                                     "base (its merger, the projection into the language model, trains)")
     threads: PositiveInt
+    distributed: DistributedParams
 
 
 class DpoParams(_Strict):
@@ -399,6 +413,7 @@ class DpoParams(_Strict):
     precision: Precision = Field(description="as sft.precision")
     activation_checkpointing: bool = Field(description="as sft.activation_checkpointing")
     threads: PositiveInt
+    distributed: DistributedParams
 
     @model_validator(mode="after")
     def _one_weight_per_loss(self) -> DpoParams:
@@ -447,6 +462,7 @@ class EvalParams(_Strict):
                                                         "vLLM requests in chunks of batch_size (a CUDA GPU, the "
                                                         "paper's serving engine)")
     vllm_max_model_len: PositiveInt = Field(description="vllm: the longest prompt + answer a request may hold")
+    vllm_tensor_parallel: PositiveInt = Field(description="vllm: GPUs that one engine spreads each model over")
     max_new_tokens: PositiveInt
     batch_size: PositiveInt
     threads: PositiveInt

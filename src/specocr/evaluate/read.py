@@ -26,7 +26,7 @@ def read_and_time(folder: str | Path, dataset: datasets.Dataset, out_dir: str | 
             raise ValueError(f"{folder}: an int8_dynamic model runs on the CPU only; read it with eval.backend hf")
         from specocr.models.qwen_processor import load_processor
 
-        engine, processor = load_engine(folder, eval_params.vllm_max_model_len), load_processor(folder)
+        engine, processor = load_engine(folder, eval_params.vllm_max_model_len, eval_params.vllm_tensor_parallel), load_processor(folder)
         predict_with_vllm(engine, processor, dataset, out_dir, eval_params.max_new_tokens, eval_params.batch_size,
                           description, prompt)
         timing = time_vllm(engine, processor, timed, eval_params.max_new_tokens, eval_params.timing.passes, prompt)

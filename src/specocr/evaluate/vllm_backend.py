@@ -51,12 +51,13 @@ def greedy(max_new_tokens: int):
     return SamplingParams(temperature=0.0, max_tokens=max_new_tokens)
 
 
-def load_engine(folder: str | Path, max_model_len: int, dtype: str = "bfloat16"):
-    """A vLLM engine for the model folder, one image per request."""
+def load_engine(folder: str | Path, max_model_len: int, tensor_parallel: int = 1, dtype: str = "bfloat16"):
+    """A vLLM engine for the model folder, one image per request, the model spread over ``tensor_parallel``
+    GPUs (a 7B base fits one 80 GB GPU; more GPUs leave more room for the KV cache)."""
     from vllm import LLM
 
     return LLM(model=str(folder), dtype=dtype, max_model_len=max_model_len, limit_mm_per_prompt={"image": 1},
-               seed=0)
+               tensor_parallel_size=tensor_parallel, seed=0)
 
 
 def generate_chunk(engine, processor, images: list, sampling, prompt: str) -> list[dict[str, Any]]:

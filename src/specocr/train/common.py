@@ -126,6 +126,13 @@ def prepare_checkpoint_dir(checkpoint_dir: str | Path, fingerprint: dict, max_st
     return False
 
 
+def has_unfinished_checkpoint(checkpoint_dir: str | Path, max_steps: int) -> bool:
+    """Whether a run prepared by :func:`prepare_checkpoint_dir` left a checkpoint to resume (the read-only
+    half of it, for the workers of a run that the launching process prepared)."""
+    steps = _checkpoint_steps(Path(checkpoint_dir))
+    return bool(steps) and steps[-1] < max_steps
+
+
 def write_curves(log_history: list[dict], path: str | Path, columns: Sequence[str]) -> Path:
     """A trainer's log history as one CSV row per step (training and evaluation logs of a step merged),
     for ``dvc plots``."""

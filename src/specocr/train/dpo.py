@@ -33,12 +33,14 @@ from specocr.train.common import (
     checkpointing_argument,
     dataset_digest,
     folder_digest,
+    has_unfinished_checkpoint,
     prepare_checkpoint_dir,
     resolve_precision,
     resumable,
     weights_dtype,
     write_curves,
 )
+from specocr.train.distributed import gather_trained_model, in_worker, run_distributed
 
 DPO_CURVE_COLUMNS = ("loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies",
                      "logps/chosen", "logps/rejected", "learning_rate")
@@ -227,13 +229,21 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
 
     sft_folder, out_dir = Path(sft_folder), Path(out_dir)
     dpo = dpo.model_copy(update={"precision": resolve_precision(dpo.precision)})  # as train_sft does
+    fingerprint = {"sft_digest": folder_digest(sft_folder), "documents_digest": dataset_digest(documents),
+                   "pairs": [asdict(p) for p in pairs], "seed": seed,
+                   **dpo.model_dump(exclude={"threads"})}
+    if pairs and dpo.distributed.processes > 1 and not in_worker():
+        prepare_checkpoint_dir(checkpoint_dir, fingerprint, dpo.max_steps)
+        return run_distributed("dpo", {
+            "sft_folder": sft_folder, "documents": documents, "pairs": pairs, "dpo": dpo, "out_dir": out_dir,
+            "checkpoint_dir": checkpoint_dir, "curves_path": curves_path, "seed": seed,
+            "card_context": card_context}, dpo.distributed, checkpoint_dir)
     prompt = folder_prompt(sft_folder)
     torch.set_num_threads(dpo.threads)
     torch.manual_seed(seed)
     model, processor = load_model_folder(sft_folder, dtype=weights_dtype(dpo.precision))
-    fingerprint = {"sft_digest": folder_digest(sft_folder), "documents_digest": dataset_digest(documents),
-                   "pairs": [asdict(p) for p in pairs], "seed": seed, **dpo.model_dump(exclude={"threads"})}
-    resume = prepare_checkpoint_dir(checkpoint_dir, fingerprint, dpo.max_steps)
+    resume = (has_unfinished_checkpoint(checkpoint_dir, dpo.max_steps) if in_worker()
+              else prepare_checkpoint_dir(checkpoint_dir, fingerprint, dpo.max_steps))
     started = time.perf_counter()
     history: list[dict] = []
     steps = 0
@@ -250,7 +260,12 @@ def train_dpo(sft_folder: str | Path, documents: datasets.Dataset, pairs: list[P
                                             processing_class=processor, peft_config=peft_config)
         trainer.train(resume_from_checkpoint=resume or None)
         model, history, steps = trainer.model, trainer.state.log_history, trainer.state.global_step
-        if dpo.method == "lora":
+        if in_worker():
+            model = gather_trained_model(trainer, Path(checkpoint_dir) / "trained", sft_folder, dpo.method,
+                                         weights_dtype(dpo.precision))
+            if model is None:
+                return {}  # not the first rank: it has written nothing
+        elif dpo.method == "lora":
             model = model.merge_and_unload()  # a plain model folder, loaded like any other
     seconds = time.perf_counter() - started
     processor.tokenizer.padding_side = "left"

@@ -30,6 +30,7 @@ from specocr.train.common import (
     checkpointing_argument,
     dataset_digest,
     folder_digest,
+    has_unfinished_checkpoint,
     prepare_checkpoint_dir,
     resolve_precision,
     resumable,
@@ -37,6 +38,7 @@ from specocr.train.common import (
     weights_dtype,
     write_curves,
 )
+from specocr.train.distributed import gather_trained_model, in_worker, run_distributed
 
 #: The columns of the training curves (one row per logged step), declared as DVC plots.
 SFT_CURVE_COLUMNS = ("loss", "eval_loss", "val_score", "val_degeneration_rate", "learning_rate")
@@ -139,6 +141,14 @@ def train_sft(base_folder: str | Path, train: datasets.Dataset, validation: data
     base_folder, out_dir, checkpoint_dir = Path(base_folder), Path(out_dir), Path(checkpoint_dir)
     # `auto` is decided here, once: the fingerprint, the Trainer and the card all see the precision used.
     sft = sft.model_copy(update={"precision": resolve_precision(sft.precision)})
+    fingerprint = run_fingerprint(base_folder, train, sft, seed)
+    if sft.distributed.processes > 1 and not in_worker():
+        prepare_checkpoint_dir(checkpoint_dir, fingerprint, sft.max_steps)
+        return run_distributed("sft", {
+            "base_folder": base_folder, "train": train, "validation": validation, "sft": sft, "out_dir": out_dir,
+            "checkpoint_dir": checkpoint_dir, "curves_path": curves_path, "seed": seed,
+            "max_new_tokens": max_new_tokens, "tail_chars": tail_chars, "min_repeats": min_repeats,
+            "card_context": card_context}, sft.distributed, checkpoint_dir)
     prompt = folder_prompt(base_folder)
     torch.set_num_threads(sft.threads)
     torch.manual_seed(seed)
@@ -147,13 +157,15 @@ def train_sft(base_folder: str | Path, train: datasets.Dataset, validation: data
         freeze_vision_encoder(model)
     processor.tokenizer.padding_side = "right"  # training pads on the right; generation below pads left
 
-    fingerprint = run_fingerprint(base_folder, train, sft, seed)
-    resume = prepare_checkpoint_dir(checkpoint_dir, fingerprint, sft.max_steps)
+    resume = (has_unfinished_checkpoint(checkpoint_dir, sft.max_steps) if in_worker()
+              else prepare_checkpoint_dir(checkpoint_dir, fingerprint, sft.max_steps))
 
     val_docs = validation.select(range(min(sft.val_documents, len(validation)))) if validation is not None else None
     has_validation = val_docs is not None and len(val_docs) > 0
+    # Scoring generated answers needs the whole model in one process: with several workers (sharded weights),
+    # the validation documents give their loss only.
     callbacks = [ValidationScore(validation_scorer(processor, val_docs, sft.batch_size, max_new_tokens, tail_chars,
-                                                   min_repeats, prompt))] if has_validation else []
+                                                   min_repeats, prompt))] if has_validation and not in_worker() else []
 
     peft_config = None
     if sft.method == "lora":
@@ -173,9 +185,15 @@ def train_sft(base_folder: str | Path, train: datasets.Dataset, validation: data
     result = trainer.train(resume_from_checkpoint=resume or None)
     seconds = time.perf_counter() - started
 
-    final = trainer.model
-    if sft.method == "lora":
-        final = final.merge_and_unload()  # a plain model folder: evaluation loads it like any base
+    if in_worker():
+        final = gather_trained_model(trainer, checkpoint_dir / "trained", base_folder, sft.method,
+                                     weights_dtype(sft.precision))
+        if final is None:
+            return {}  # not the first rank: it has written nothing
+    else:
+        final = trainer.model
+        if sft.method == "lora":
+            final = final.merge_and_unload()  # a plain model folder: evaluation loads it like any base
     processor.tokenizer.padding_side = "left"
     out_dir.mkdir(parents=True, exist_ok=True)
     final.save_pretrained(out_dir)
