@@ -184,3 +184,60 @@ def test_varied_documents_bring_the_characters_and_forms_general_lines_lack(defa
     assert {e.prompt for e in examples} == {OCR_PROMPT, STRUCTURED_OCR_PROMPT}
     again = varied_document_example(7, block, page, make_fakers())
     assert again.answer == examples[7].answer and again.image.tobytes() == examples[7].image.tobytes()
+
+
+def test_long_documents_fill_the_block_in_both_renderers(default_params) -> None:
+    from specocr.models.pretraining_data import long_document_example
+
+    block, page, fakers = default_params.data.block, default_params.data.page, make_fakers()
+    examples = [long_document_example(seed, block, page, fakers) for seed in range(40)]
+
+    def plain(example) -> str:
+        if not example.answer.startswith("{"):
+            return example.answer
+        return "\n".join(value for value in json.loads(example.answer).values() if value)
+
+    lines = [plain(e).count("\n") + 1 for e in examples]
+    assert min(lines) >= block.max_lines - 1 and max(lines) == block.max_lines
+    for example, count in zip(examples, lines):
+        assert example.image.size == (block.width, block.line_height * count)
+        pixels = np.asarray(example.image.convert("RGB"))
+        assert all(ink_extent(pixels[row * block.line_height:(row + 1) * block.line_height]) is not None
+                   for row in range(count))  # every answered line is drawn in its own band
+    long_chars = np.mean([len(plain(e)) for e in examples])
+    short_chars = np.mean([len(plain(document_example(seed, block, page, fakers))) for seed in range(40)])
+    assert long_chars > 150 > 1.5 * short_chars  # twice the other kinds' documents, as the domain's are
+    assert {e.prompt for e in examples} == {OCR_PROMPT, STRUCTURED_OCR_PROMPT}
+    again = long_document_example(5, block, page, make_fakers())
+    assert again.answer == examples[5].answer and again.image.tobytes() == examples[5].image.tobytes()
+
+
+def test_spread_slack_moves_lines_right_without_changing_them(default_params) -> None:
+    from specocr.models.pretraining_data import long_document_example
+
+    block, page, fakers = default_params.data.block, default_params.data.page, make_fakers()
+    moved = 0
+    for seed in range(12):
+        image = (long_document_example if seed % 2 else document_example)(seed, block, page, fakers).image
+        plain = np.asarray(band_strip(image, 16, 8, fixed_width=2048))
+        spread = np.asarray(band_strip(image, 16, 8, fixed_width=2048, spread_slack=True))
+        assert spread.shape == plain.shape and np.array_equal(
+            spread, np.asarray(band_strip(image, 16, 8, fixed_width=2048, spread_slack=True)))  # seeded by the image
+        paper = int(np.median(np.asarray(image)))
+
+        def inked(strip: np.ndarray) -> np.ndarray:  # the strip's patches that are not all paper, in order
+            patches = strip.reshape(16, -1, 8, 3).transpose(1, 0, 2, 3)
+            return patches[[not np.all(patch == paper) for patch in patches]]
+
+        assert np.array_equal(inked(spread), inked(plain))  # the same bands and separators, in the same order
+        moved += not np.array_equal(spread, plain)
+    assert moved >= 10
+
+
+def test_the_spread_layout_is_for_training_batches_only(default_params, tmp_path: Path) -> None:
+    processor = build_processor(default_params.zoo.patch_size)
+    processor.band_height, processor.strip_width = 16, 2048
+    processor.spread_slack = True
+    processor.save_pretrained(tmp_path)
+    saved = json.loads((tmp_path / "processor_config.json").read_text(encoding="utf-8"))
+    assert "spread_slack" not in saved and saved["strip_width"] == 2048  # a saved model reads as it always did

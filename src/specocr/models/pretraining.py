@@ -214,7 +214,9 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
         review_share = stage.review_share if phase.review_share is None else phase.review_share
         kind, examples = phase_batch(level, phase.main, phase.review, review_share, step, stage.batch_size,
                                      block, page, fakers, examples=phase.batch_size)
+        processor.spread_slack = phase.spread_slack  # the training batches only: never evaluations or exports
         batch = collate([example.as_prompt_completion() for example in examples])
+        processor.spread_slack = False
         loss = model(**{key: value.to(model.device) for key, value in batch.items()}).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -388,6 +388,44 @@ def varied_document_example(seed: int, block: BlockLayout, page: PageLayout, fak
     return ocr_example(seed, block, page, fakers, lines, category=category, structured=structured, varied=True)
 
 
+def long_document_example(seed: int, block: BlockLayout, page: PageLayout, fakers: dict[str, Faker]) -> Example:
+    """A document that fills the block: paragraphs of :func:`_diverse_line` text wrapped to the width and cut
+    at ``block.max_lines`` lines, half the time with a heading and a closing line, drawn by the pipeline's
+    renderer or (half the time) in a style of :func:`specocr.data.styles.render_styled`, printed or (40%)
+    handwriting-style, asked with either prompt. The other document kinds draw 1 to ``max_lines`` short lines
+    (~90 characters a document); the domain's documents fill their blocks (150-180): reading the end of a
+    long band strip is a skill of its own (experiments/README.md, "Long documents")."""
+    rng = random.Random(seed * 7919 + 29)
+    fake = fakers[rng.choice(VARIED_LOCALES)]
+    fake.seed_instance(seed)
+    charset = general_charset()
+
+    def paragraph() -> str:
+        return " ".join(to_charset(_diverse_line(fake, rng), charset) for _ in range(rng.randint(1, 3)))
+
+    body: list[str] = []
+    while sum(len(text) for text in body) < 50 * block.max_lines:  # more than the block holds: it is cut
+        body.append(paragraph())
+    header = footer = None
+    if rng.random() < 0.5:
+        header = to_charset(_diverse_line(fake, rng), charset)
+        header = header.upper() if rng.random() < 0.5 else header
+        footer = to_charset(_diverse_line(fake, rng), charset) if rng.random() < 0.5 else None
+    style = "handwritten" if rng.random() < 0.4 else "printed"
+    strength = round(rng.uniform(0, 1), 2)
+    structured = rng.random() < 0.5
+    if rng.random() < 0.5:
+        rendered = render_styled(header, body, footer, style, strength=strength, seed=seed,
+                                 charset="".join(sorted(charset)), width=block.width,
+                                 line_height=block.line_height, max_lines=block.max_lines)
+    else:
+        content = DocumentContent(style, "general", header, body, footer)
+        rendered = render_document(content, "block", block, page, strength=strength, seed=seed)
+    if structured:
+        return Example(rendered.image, STRUCTURED_OCR_PROMPT, to_assistant(rendered.parts))
+    return Example(rendered.image, OCR_PROMPT, to_plain_text(rendered.parts))
+
+
 def _truncate_words(text: str, max_chars: int) -> str:
     """The longest run of whole words from the start of ``text`` that fits ``max_chars`` (cut mid-word only
     when the first word alone is longer)."""
@@ -557,6 +595,7 @@ EXAMPLE_KINDS: dict[str, ExampleMaker] = {
     "handwritten_documents": handwritten_document_example,
     "varied_documents": varied_document_example,
     "styled_documents": styled_document_example,
+    "long_documents": long_document_example,
     "shapes": lambda seed, block, page, fakers: shape_example(seed, width=block.width),
     "places": lambda seed, block, page, fakers: place_example(seed, width=block.width),
     "scenes": lambda seed, block, page, fakers: scene_example(seed, width=block.width),

@@ -1,0 +1,157 @@
+"""Does a model lose its place late in a document? Its last lines read inside the document and alone.
+
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python experiments/late_lines.py MODEL --folder OUT/documents:test \
+        [--checkpoint zoo/.work/ocr-S/checkpoint.pt] [--first-late-line 3] [--threads 1]
+
+Reads every document of ``--folder`` (a saved dataset and its split, e.g. from ``unseen_templates.py``) twice
+with the pipeline's structured prompt: as it is, and with its first ``--first-late-line`` bands painted over with
+the paper's colour, so that the late lines are all that is left. The late lines' character error rate in both
+readings says whether a model misreads them (both high) or loses its place on the way to them (high only inside
+the document). Also prints the error rate by line index of the whole reading. ``MODEL`` is a model folder
+(zoo base or pipeline stage); ``--checkpoint`` loads a pretraining checkpoint's weights into a zoo base.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import datasets
+import numpy as np
+import torch
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+from specocr.evaluate.generate import generate_batch
+from specocr.evaluate.score import to_plain
+from specocr.models.registry import load_model_folder
+
+
+def late_text(text: str, first: int) -> str:
+    return "\n".join(text.split("\n")[first:])
+
+
+def best_suffix_distance(prediction: str, reference: str) -> int:
+    """Edit distance from ``reference`` to the closest run of the prediction's last lines (the prediction's
+    early lines are not the late lines' errors)."""
+    lines = prediction.split("\n")
+    return min(Levenshtein.distance("\n".join(lines[start:]), reference) for start in range(len(lines) + 1))
+
+
+def errors_by_line(prediction: str, reference: str) -> tuple[list[int], list[int]]:
+    """Per line of ``reference``: the edit operations aligned to it and its length (newline included)."""
+    line_of = [row for row, line in enumerate(reference.split("\n")) for _ in range(len(line) + 1)]
+    lengths = [len(line) + 1 for line in reference.split("\n")]
+    errors = [0] * len(lengths)
+    for operation in Levenshtein.editops(reference, prediction):
+        errors[line_of[min(operation.src_pos, len(line_of) - 1)]] += 1
+    return errors, lengths
+
+
+def answer_losses(model, processor, image, answer: str) -> list[float]:
+    """Teacher-forced loss (nats) of each character of the plain ``answer`` after the "Read the text." prompt."""
+    from specocr.evaluate.generate import prompt_messages
+    from specocr.models.pretraining_data import OCR_PROMPT
+
+    prompt = processor.apply_chat_template(prompt_messages(OCR_PROMPT), add_generation_prompt=True, tokenize=False)
+    batch = processor(text=[prompt + answer], images=[image], return_tensors="pt")
+    start = processor(text=[prompt], images=[image], return_tensors="pt")["input_ids"].shape[1]
+    with torch.no_grad():
+        logits = model(**batch).logits[0].float()
+    ids = batch["input_ids"][0]
+    losses = -torch.log_softmax(logits[:-1], -1).gather(1, ids[1:, None])[:, 0]
+    return losses[start - 1:start - 1 + len(answer)].tolist()  # one token per character
+
+
+def teacher_forced(model, processor, documents, first: int, line_height: int) -> dict:
+    """Nats per character of the late lines' true text: inside the whole document; alone (the first bands
+    painted over, so the late lines move to the strip's start); alone at their own strip columns (the earlier
+    bands' place left blank: the answer starts where no line starts)."""
+    from specocr.models.processing_charocr import band_strip
+
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    for row in documents:
+        reference = row["assistant_without_json"]
+        lines = reference.split("\n")
+        late = "\n".join(lines[first:])
+        image = row["image"].convert("RGB")
+        whole = answer_losses(model, processor, image, reference)[len(reference) - len(late):]
+        pixels = np.asarray(image).copy()
+        pixels[:first * line_height] = int(np.median(pixels))
+        alone = answer_losses(model, processor, Image.fromarray(pixels), late)
+        whole_strip = band_strip(image, processor.band_height, 8)  # natural widths, no padding
+        late_strip = band_strip(Image.fromarray(pixels), processor.band_height, 8)
+        in_place = Image.new("RGB", (processor.strip_width, processor.band_height), (int(np.median(pixels)),) * 3)
+        in_place.paste(late_strip, (whole_strip.width - late_strip.width, 0))  # where the late bands were
+        layout, processor.band_height = processor.band_height, None  # the strip is given as it is
+        try:
+            in_place_losses = answer_losses(model, processor, in_place, late)
+        finally:
+            processor.band_height = layout
+        for name, losses in (("whole", whole), ("alone", alone), ("alone_in_place", in_place_losses)):
+            totals[name][0] += sum(losses)
+            totals[name][1] += len(losses)
+    return {name: round(total / count, 3) for name, (total, count) in totals.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", type=Path)
+    parser.add_argument("--folder", required=True, help="DATASET_FOLDER:SPLIT")
+    parser.add_argument("--checkpoint", type=Path, default=None)
+    parser.add_argument("--first-late-line", type=int, default=3)
+    parser.add_argument("--line-height", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--teacher-forced", action="store_true",
+                        help="also the late lines' teacher-forced loss, whole / alone / alone at their columns "
+                             "(printed and legal documents)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    model, processor = load_model_folder(args.model)
+    if args.checkpoint:
+        model.load_state_dict(torch.load(args.checkpoint, weights_only=True, map_location="cpu")["model"])
+    folder, split = args.folder.rsplit(":", 1)
+    documents = [row for row in datasets.load_from_disk(folder)[split]
+                 if to_plain(row["assistant"]).count("\n") >= args.first_late_line]
+    whole, late_only = [], []
+    for row in documents:
+        image = row["image"].convert("RGB")
+        pixels = np.asarray(image).copy()
+        pixels[:args.first_late_line * args.line_height] = int(np.median(pixels))
+        whole.append(image)
+        late_only.append(Image.fromarray(pixels))
+
+    record: dict = {"model": str(args.model), "checkpoint": str(args.checkpoint) if args.checkpoint else None,
+                    "folder": args.folder, "documents": len(documents), "first_late_line": args.first_late_line}
+    for name, images in (("whole", whole), ("late_only", late_only)):
+        outputs = []
+        for start in range(0, len(images), args.batch_size):
+            outputs += generate_batch(model, processor, images[start:start + args.batch_size], 384)
+        by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        by_line: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for row, output in zip(documents, outputs):
+            reference, prediction = to_plain(row["assistant"]), to_plain(output["prediction"])
+            late = late_text(reference, args.first_late_line)
+            for key in (row["category"], "all"):
+                by_category[key][0] += best_suffix_distance(prediction, late)
+                by_category[key][1] += len(late)
+            if name == "whole":
+                for line, (errors, length) in enumerate(zip(*errors_by_line(prediction, reference))):
+                    by_line[line][0] += errors
+                    by_line[line][1] += length
+        record[f"late_lines_cer_{name}"] = {key: round(e / n, 3) for key, (e, n) in sorted(by_category.items())}
+        if by_line:
+            record["cer_by_line_whole"] = {line: round(e / n, 3) for line, (e, n) in sorted(by_line.items())}
+    if args.teacher_forced:
+        printed = [row for row in documents if row["category"] != "handwritten"]
+        record["late_lines_nats_per_char"] = teacher_forced(model, processor, printed, args.first_late_line,
+                                                            args.line_height)
+    print(json.dumps(record, indent=1))
+
+
+if __name__ == "__main__":
+    main()
