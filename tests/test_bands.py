@@ -220,9 +220,9 @@ def test_spread_slack_moves_lines_right_without_changing_them(default_params) ->
     for seed in range(12):
         image = (long_document_example if seed % 2 else document_example)(seed, block, page, fakers).image
         plain = np.asarray(band_strip(image, 16, 8, fixed_width=2048))
-        spread = np.asarray(band_strip(image, 16, 8, fixed_width=2048, spread_slack=True))
+        spread = np.asarray(band_strip(image, 16, 8, fixed_width=2048, spread_slack=24))
         assert spread.shape == plain.shape and np.array_equal(
-            spread, np.asarray(band_strip(image, 16, 8, fixed_width=2048, spread_slack=True)))  # seeded by the image
+            spread, np.asarray(band_strip(image, 16, 8, fixed_width=2048, spread_slack=24)))  # seeded by the image
         paper = int(np.median(np.asarray(image)))
 
         def inked(strip: np.ndarray) -> np.ndarray:  # the strip's patches that are not all paper, in order
@@ -230,6 +230,11 @@ def test_spread_slack_moves_lines_right_without_changing_them(default_params) ->
             return patches[[not np.all(patch == paper) for patch in patches]]
 
         assert np.array_equal(inked(spread), inked(plain))  # the same bands and separators, in the same order
+
+        def last_inked(strip: np.ndarray) -> int:
+            return int(np.flatnonzero((strip != paper).any(axis=(0, 2)))[-1]) // 8
+
+        assert 0 <= last_inked(spread) - last_inked(plain) <= 24  # at most spread_slack patches moved
         moved += not np.array_equal(spread, plain)
     assert moved >= 10
 
@@ -237,7 +242,7 @@ def test_spread_slack_moves_lines_right_without_changing_them(default_params) ->
 def test_the_spread_layout_is_for_training_batches_only(default_params, tmp_path: Path) -> None:
     processor = build_processor(default_params.zoo.patch_size)
     processor.band_height, processor.strip_width = 16, 2048
-    processor.spread_slack = True
+    processor.spread_slack = 24
     processor.save_pretrained(tmp_path)
     saved = json.loads((tmp_path / "processor_config.json").read_text(encoding="utf-8"))
     assert "spread_slack" not in saved and saved["strip_width"] == 2048  # a saved model reads as it always did

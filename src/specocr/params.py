@@ -265,10 +265,10 @@ class CurriculumPhase(_Strict):
                                   "per character, the printed ones ~8) get a patch each; null: 1")
     review_share: Annotated[float, Field(ge=0, lt=1)] | None = Field(
         default=None, description="this phase's chance of a review batch, instead of the level's review_share")
-    spread_slack: bool = Field(
-        default=False, description="with strip_width, while training only: part of each strip's padding goes "
-                                   "before its first band and after its separators, at random, so that the model "
-                                   "finds where each line starts by looking (band_strip's spread_slack)")
+    spread_slack: NonNegativeInt = Field(
+        default=0, description="with strip_width, while training only: up to this many patches of each strip's "
+                               "padding go before its first band and after its separators, at random, so that "
+                               "the model finds where each line starts by looking (band_strip's spread_slack)")
 
 
 class PretrainingStage(_Strict):

@@ -37,7 +37,7 @@ def ink_extent(band: np.ndarray, threshold: float = 60.0, min_pixels: int = 2,
 
 def band_strip(image: Image.Image, band_height: int = 16, patch: int = 8, margin: int = 2,
                fixed_width: int | None = None, separator: int = 128, stretch: float = 1.0,
-               spread_slack: bool = False) -> Image.Image:
+               spread_slack: int = 0) -> Image.Image:
     """A document's ``band_height`` px bands (its text lines), each cropped to its ink (plus ``margin`` px) and
     widened to whole patches, laid left to right with one solid grey patch between bands: reading a block
     becomes reading one long line, whose columns follow the transcription's characters and whose line breaks
@@ -45,7 +45,7 @@ def band_strip(image: Image.Image, band_height: int = 16, patch: int = 8, margin
     ``stretch`` > 1 widens every band by that factor (bilinear) before it is cut to patches: glyphs narrower
     than a patch (handwriting faces draw 4-6 px per character) get a patch of their own.
 
-    ``spread_slack`` (training only): part of the padding goes, in whole patches, before the first band and
+    ``spread_slack`` (training only): up to this many patches of the padding go before the first band and
     after separators instead, at random (seeded by the image, so an example is always laid out alike). A
     model that aligns the answer's characters with columns by position alone loses its place as the offsets of
     wide and narrow glyphs add up along a document; with lines that do not start where it expects, it must
@@ -70,8 +70,8 @@ def band_strip(image: Image.Image, band_height: int = 16, patch: int = 8, margin
             pieces.append(np.full((band_height, patch, 3), separator, np.uint8))
         pieces.append(crop)
     if spread_slack and pieces and fixed_width is not None:
-        pieces = _spread(pieces, (fixed_width - sum(p.shape[1] for p in pieces)) // patch, patch, paper,
-                         random.Random(zlib.crc32(pixels.tobytes())))
+        slack = min(spread_slack, (fixed_width - sum(piece.shape[1] for piece in pieces)) // patch)
+        pieces = _spread(pieces, slack, patch, paper, random.Random(zlib.crc32(pixels.tobytes())))
     strip = np.concatenate(pieces, axis=1) if pieces else np.full((band_height, 2 * patch, 3), paper, np.uint8)
     if fixed_width is not None and strip.shape[1] < fixed_width:
         strip = np.concatenate([strip, np.full((band_height, fixed_width - strip.shape[1], 3), paper, np.uint8)], axis=1)
@@ -128,7 +128,7 @@ class CharOCRProcessor(Qwen2_5_VLProcessor):
             return image
         patch = self.image_processor.patch_size
         return band_strip(image, self.band_height, patch, fixed_width=self.strip_width,
-                          stretch=self.band_stretch or 1.0, spread_slack=getattr(self, "spread_slack", False))
+                          stretch=self.band_stretch or 1.0, spread_slack=getattr(self, "spread_slack", 0))
 
     def __call__(self, images=None, text=None, videos=None, **kwargs):
         if images is not None and self.band_height:

@@ -216,7 +216,7 @@ def pretrain(model: Qwen2_5_VLForConditionalGeneration, processor: CharOCRProces
                                      block, page, fakers, examples=phase.batch_size)
         processor.spread_slack = phase.spread_slack  # the training batches only: never evaluations or exports
         batch = collate([example.as_prompt_completion() for example in examples])
-        processor.spread_slack = False
+        processor.spread_slack = 0
         loss = model(**{key: value.to(model.device) for key, value in batch.items()}).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
