@@ -95,7 +95,8 @@ def test_cli_evaluate_writes_what_the_stage_writes(benchmark_dir: Path, tmp_path
     result = CliRunner().invoke(app, ["evaluate", "--system", "tesseract", "--data", str(benchmark_dir),
                                       "--out", str(tmp_path / "run"), "--params", str(root / "params.yaml")])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in (tmp_path / "run").iterdir()} == {"predictions.jsonl", "metrics.json", "timing.json"}
+    assert {p.name for p in (tmp_path / "run").iterdir()} == {"predictions.jsonl", "metrics.json", "scores.json",
+                                                           "timing.json"}
     assert "pages/s" in result.output
     timing = json.loads((tmp_path / "run" / "timing.json").read_text(encoding="utf-8"))
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text(encoding="utf-8"))
