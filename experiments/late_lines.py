@@ -7,8 +7,9 @@ Reads every document of ``--folder`` (a saved dataset and its split, e.g. from `
 with the pipeline's structured prompt: as it is, and with its first ``--first-late-line`` bands painted over with
 the paper's colour, so that the late lines are all that is left. The late lines' character error rate in both
 readings says whether a model misreads them (both high) or loses its place on the way to them (high only inside
-the document). Also prints the error rate by line index of the whole reading. ``MODEL`` is a model folder
-(zoo base or pipeline stage); ``--checkpoint`` loads a pretraining checkpoint's weights into a zoo base.
+the document). Also prints the error rate by line index of the whole reading; ``--teacher-forced`` adds the late
+lines' true text's loss inside the document, alone, and alone at their own strip columns. ``MODEL`` is a model
+folder (zoo base or pipeline stage); ``--checkpoint`` loads a pretraining checkpoint's weights into a zoo base.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ from specocr.models.registry import load_model_folder
 
 def late_text(text: str, first: int) -> str:
     return "\n".join(text.split("\n")[first:])
+
+
+def paint_over(image: Image.Image, first: int, line_height: int) -> Image.Image:
+    """``image`` with its first ``first`` bands in the paper's colour: the late lines are all that is left."""
+    pixels = np.asarray(image.convert("RGB")).copy()
+    pixels[:first * line_height] = int(np.median(pixels))
+    return Image.fromarray(pixels)
 
 
 def best_suffix_distance(prediction: str, reference: str) -> int:
@@ -74,16 +82,15 @@ def teacher_forced(model, processor, documents, first: int, line_height: int) ->
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     for row in documents:
         reference = row["assistant_without_json"]
-        lines = reference.split("\n")
-        late = "\n".join(lines[first:])
+        late = late_text(reference, first)
         image = row["image"].convert("RGB")
         whole = answer_losses(model, processor, image, reference)[len(reference) - len(late):]
-        pixels = np.asarray(image).copy()
-        pixels[:first * line_height] = int(np.median(pixels))
-        alone = answer_losses(model, processor, Image.fromarray(pixels), late)
+        painted = paint_over(image, first, line_height)
+        alone = answer_losses(model, processor, painted, late)
         whole_strip = band_strip(image, processor.band_height, 8)  # natural widths, no padding
-        late_strip = band_strip(Image.fromarray(pixels), processor.band_height, 8)
-        in_place = Image.new("RGB", (processor.strip_width, processor.band_height), (int(np.median(pixels)),) * 3)
+        late_strip = band_strip(painted, processor.band_height, 8)
+        in_place = Image.new("RGB", (processor.strip_width, processor.band_height),
+                             (int(np.median(np.asarray(painted))),) * 3)
         in_place.paste(late_strip, (whole_strip.width - late_strip.width, 0))  # where the late bands were
         layout, processor.band_height = processor.band_height, None  # the strip is given as it is
         try:
@@ -117,13 +124,8 @@ def main() -> None:
     folder, split = args.folder.rsplit(":", 1)
     documents = [row for row in datasets.load_from_disk(folder)[split]
                  if to_plain(row["assistant"]).count("\n") >= args.first_late_line]
-    whole, late_only = [], []
-    for row in documents:
-        image = row["image"].convert("RGB")
-        pixels = np.asarray(image).copy()
-        pixels[:args.first_late_line * args.line_height] = int(np.median(pixels))
-        whole.append(image)
-        late_only.append(Image.fromarray(pixels))
+    whole = [row["image"].convert("RGB") for row in documents]
+    late_only = [paint_over(image, args.first_late_line, args.line_height) for image in whole]
 
     record: dict = {"model": str(args.model), "checkpoint": str(args.checkpoint) if args.checkpoint else None,
                     "folder": args.folder, "documents": len(documents), "first_late_line": args.first_late_line}
