@@ -12,8 +12,8 @@ lines' true text's loss inside the document, alone, and alone at their own strip
 the same inside the document with that many blank patches before the late lines (how far from where it expects
 a line the model still finds it); ``--drift`` where each line starts in the strip against one patch per
 character, by line (``--drift-kinds``: the same for level-2 training kinds); ``--no-reading`` skips the greedy
-readings. ``MODEL`` is a model
-folder (zoo base or pipeline stage); ``--checkpoint`` loads a pretraining checkpoint's weights into a zoo base.
+readings. ``MODEL`` is a model folder (zoo base or pipeline stage); ``--checkpoint`` loads a pretraining
+checkpoint's weights into a zoo base.
 """
 
 from __future__ import annotations
@@ -235,12 +235,11 @@ def main() -> None:
         record[f"late_lines_cer_{name}"] = {key: round(e / n, 3) for key, (e, n) in sorted(by_category.items())}
         if by_line:
             record["cer_by_line_whole"] = {line: round(e / n, 3) for line, (e, n) in sorted(by_line.items())}
+    printed = [row for row in documents if row["category"] != "handwritten"]  # the losses' documents
     if args.teacher_forced:
-        printed = [row for row in documents if row["category"] != "handwritten"]
         record["late_lines_nats_per_char"] = teacher_forced(model, processor, printed, args.first_late_line,
                                                             args.line_height)
     if args.shifts:
-        printed = [row for row in documents if row["category"] != "handwritten"]
         record["late_lines_nats_per_char_shifted"] = shift_tolerance(
             model, processor, printed, args.first_late_line, args.line_height,
             [int(shift) for shift in args.shifts.split(",")])
